@@ -1,0 +1,76 @@
+"""create_app() and the lifespan that owns engines and connections: wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from redis.asyncio import Redis
+
+import hdx
+from hdx.config import Settings, get_settings
+from hdx.db import create_engine, create_sessionmaker
+from hdx.exceptions import install_error_handlers
+from hdx.kit.logging import configure_logging
+from hdx.kit.mail import Mailer
+from hdx.kit.middleware import RequestContextMiddleware
+from hdx.kit.ratelimit import DefaultRateLimitMiddleware, RateLimiter
+from hdx.routers import ROUTERS
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.master_key_bytes()  # fail at start, not at first upload, when the key is unusable
+        engine = create_engine(settings.database_url)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.redis = redis
+        app.state.mailer = Mailer(settings)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+            if redis is not None:
+                await redis.aclose()
+
+    app = FastAPI(
+        title="HDX Health Data Exchange",
+        version=hdx.__version__,
+        description="Joint statistics over patient data that never leaves its owner.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(
+        settings.redis_url,
+        {
+            "default": settings.rate_limit_default,
+            "login": settings.rate_limit_login,
+            "otp": settings.rate_limit_otp,
+            "password_reset": settings.rate_limit_password_reset,
+        },
+        enabled=settings.rate_limit_enabled,
+    )
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    # Order: the outermost middleware is added last. Request context must wrap everything.
+    app.add_middleware(DefaultRateLimitMiddleware, limiter_getter=lambda: app.state.rate_limiter)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+    )
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
+    return app

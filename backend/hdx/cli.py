@@ -1,0 +1,107 @@
+"""The `hdx` command: run, migrate, admin, audit, keys, agent, worker."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import typer
+
+from hdx.config import get_settings
+
+app = typer.Typer(help="HDX Health Data Exchange", no_args_is_help=True)
+admin_app = typer.Typer(help="Platform administration", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit trail", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+app.add_typer(audit_app, name="audit")
+
+BACKEND_DIR = Path(__file__).resolve().parent.parent
+
+
+def _alembic_config() -> object:
+    from alembic.config import Config
+
+    config = Config(str(BACKEND_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(BACKEND_DIR / "migrations"))
+    return config
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations up to the latest revision."""
+    from alembic import command
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(_alembic_config(), "head")  # type: ignore[arg-type]
+    typer.echo(f"database is at the latest revision ({settings.database_url.split('@')[-1]})")
+
+
+@app.command()
+def run(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the exchange (API, docs at /docs, dashboard at /)."""
+    import uvicorn
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.master_key_bytes()
+    uvicorn.run(
+        "hdx.main:app", host=host, port=port, workers=workers, log_config=None, proxy_headers=False
+    )
+
+
+@admin_app.command("create")
+def admin_create(
+    email: str = typer.Option(..., help="Email of the platform administrator"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    full_name: str = typer.Option("Platform administrator"),
+) -> None:
+    """Create a platform admin account (belongs to no organization)."""
+    from hdx.auth.service import create_platform_admin
+    from hdx.db import create_engine, create_sessionmaker
+    from hdx.exceptions import HdxError
+
+    async def _run() -> None:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                from hdx.security import audit
+
+                await create_platform_admin(session, email=email, password=password, full_name=full_name)
+                await audit.commit_with_trail(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(_run())
+    except HdxError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"platform admin {email} created")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Re-check the whole hash chain of the audit trail; exit 1 when it is broken."""
+    from hdx.db import create_engine, create_sessionmaker
+    from hdx.security.audit import verify_chain
+
+    async def _run() -> int:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                report = await verify_chain(session)
+        finally:
+            await engine.dispose()
+        if report.intact:
+            typer.echo(f"audit chain intact: {report.events} events")
+            return 0
+        typer.echo(f"audit chain BROKEN at event {report.first_bad_seq}: {report.reason}", err=True)
+        return 1
+
+    raise typer.Exit(asyncio.run(_run()))
+
+
+def main() -> None:
+    sys.exit(app())

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+import hdx
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/", summary="API information")
+async def root() -> dict[str, Any]:
+    return {
+        "name": "HDX Health Data Exchange",
+        "version": hdx.__version__,
+        "links": {"docs": "/docs", "openapi": "/openapi.json", "health": "/health"},
+    }
+
+
+@router.get("/health", summary="Database and Redis status; 503 when the database is unreachable")
+async def health(request: Request) -> JSONResponse:
+    checks: dict[str, Any] = {}
+    healthy = True
+    try:
+        async with request.app.state.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["database"] = {"status": "ok", "backend": request.app.state.engine.dialect.name}
+    except Exception as exc:  # any failure to reach the database makes the service unhealthy
+        healthy = False
+        checks["database"] = {"status": "error", "detail": type(exc).__name__}
+    redis = request.app.state.redis
+    if redis is None:
+        checks["redis"] = {"status": "not_configured"}
+    else:
+        try:
+            await redis.ping()
+            checks["redis"] = {"status": "ok"}
+        except Exception as exc:  # Redis down degrades rate limits and events, not the database
+            checks["redis"] = {"status": "error", "detail": type(exc).__name__}
+    body = {"status": "ok" if healthy else "unavailable", "version": hdx.__version__, "checks": checks}
+    return JSONResponse(body, status_code=200 if healthy else 503)

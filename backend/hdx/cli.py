@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import typer
@@ -46,9 +45,7 @@ def run(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.master_key_bytes()
-    uvicorn.run(
-        "hdx.main:app", host=host, port=port, workers=workers, log_config=None, proxy_headers=False
-    )
+    uvicorn.run("hdx.main:app", host=host, port=port, workers=workers, log_config=None, proxy_headers=False)
 
 
 @admin_app.command("create")
@@ -104,4 +101,4 @@ def audit_verify() -> None:
 
 
 def main() -> None:
-    sys.exit(app())
+    app()

@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     mail_from: str = "HDX <no-reply@hdx.local>"
 
-    cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000", "http://localhost:8000"])
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:3000", "http://localhost:8000"]
+    )
     rate_limit_default: str = "60/minute;1000/hour"
     rate_limit_login: str = "10/minute;100/hour"
     rate_limit_otp: str = "5/minute;30/hour"
@@ -68,7 +70,9 @@ class Settings(BaseSettings):
             if self.jwt_secret is None or len(self.jwt_secret.get_secret_value()) < 32:
                 raise ValueError("HDX_JWT_SECRET must be set (32+ characters) in production")
             if self.master_key is None and not self.master_key_file.exists():
-                raise ValueError("HDX_MASTER_KEY or an existing HDX_MASTER_KEY_FILE is required in production")
+                raise ValueError(
+                    "HDX_MASTER_KEY or an existing HDX_MASTER_KEY_FILE is required in production"
+                )
         return self
 
     @property

@@ -24,7 +24,7 @@ from hdx.app import create_app
 from hdx.auth import tokens
 from hdx.auth.models import Role, User
 from hdx.config import Settings
-from hdx.db import create_engine, create_sessionmaker, utcnow
+from hdx.db import create_engine, utcnow
 from hdx.models import Model
 from hdx.organizations.models import Organization, OrganizationType
 
@@ -140,7 +140,9 @@ MakeUser = Callable[..., Awaitable[UserHandle]]
 def make_user(app: FastAPI, settings: Settings) -> MakeUser:
     """Create a verified user of `role` in organization `org` (created when new) with an access token."""
 
-    async def factory(role: Role = Role.org_admin, org: str | None = "General Hospital", email: str | None = None) -> UserHandle:
+    async def factory(
+        role: Role = Role.org_admin, org: str | None = "General Hospital", email: str | None = None
+    ) -> UserHandle:
         async with app.state.sessionmaker() as session:
             organization_id = None
             if role is not Role.admin and org is not None:
@@ -159,7 +161,10 @@ def make_user(app: FastAPI, settings: Settings) -> MakeUser:
                     session.add(found)
                     await session.flush()
                 organization_id = found.id
-            address = email or f"{role.value}.{os.urandom(4).hex()}@{(org or 'platform').lower().replace(' ', '-')}.example.org"
+            address = (
+                email
+                or f"{role.value}.{os.urandom(4).hex()}@{(org or 'platform').lower().replace(' ', '-')}.example.org"
+            )
             user = User(
                 organization_id=organization_id,
                 email=address,
@@ -187,4 +192,4 @@ def anyio_backend() -> str:
 def artifacts_dir() -> Iterator[Path]:
     path = BACKEND / "test-artifacts"
     path.mkdir(exist_ok=True)
-    yield path
+    return path

@@ -20,7 +20,9 @@ from hdx.organizations.models import ApiKey
 from hdx.security import audit
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /login")
-_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Organization API key of a party agent")
+_api_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="Organization API key of a party agent"
+)
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -85,7 +87,7 @@ def deny(session: AsyncSession, request: Request, user: User, action: Action) ->
     return Forbidden(f"Your role ({user.role.value}) may not perform '{action.value}'")
 
 
-def Permit(action: Action) -> object:  # noqa: N802 - reads as a type in signatures
+def Permit(action: Action) -> object:
     """Dependency: the current user, after checking the role matrix for `action`."""
 
     async def dependency(request: Request, session: SessionDep, user: CurrentUser) -> User:

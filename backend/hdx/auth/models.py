@@ -28,7 +28,9 @@ class User(IdMixin, TimestampMixin, Model):
     email: Mapped[str] = mapped_column(String(320), nullable=False, unique=True)
     full_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     phone: Mapped[str | None] = mapped_column(String(64))
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32, validate_strings=True), nullable=False)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=32, validate_strings=True), nullable=False
+    )
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
@@ -44,7 +46,9 @@ class RefreshToken(IdMixin, Model):
 
     __tablename__ = "refresh_tokens"
 
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     family_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -52,7 +52,9 @@ _STAFF_DATA = {
 _ACCOUNT = {Action.profile_read, Action.profile_update, Action.org_read}
 
 MATRIX: dict[Role, frozenset[Action]] = {
-    Role.admin: frozenset({*_ACCOUNT, Action.organizations_list_all, Action.audit_read_all, Action.audit_read_org}),
+    Role.admin: frozenset(
+        {*_ACCOUNT, Action.organizations_list_all, Action.audit_read_all, Action.audit_read_org}
+    ),
     Role.org_admin: frozenset(
         {
             *_ACCOUNT,

@@ -20,8 +20,14 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
-# The API docs page loads its script and styles from the same origin only.
 API_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+# The interactive API docs load Swagger UI and ReDoc from their public CDN.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "worker-src 'self' blob:; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
 
 
 class RequestContextMiddleware:
@@ -51,7 +57,8 @@ class RequestContextMiddleware:
                 out["X-Request-ID"] = request_id
                 for name, value in SECURITY_HEADERS.items():
                     out.setdefault(name, value)
-                out.setdefault("Content-Security-Policy", API_CSP)
+                csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else API_CSP
+                out.setdefault("Content-Security-Policy", csp)
                 out.setdefault("Cache-Control", "no-store")
             await send(message)
 

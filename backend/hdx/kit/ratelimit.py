@@ -26,7 +26,9 @@ EXEMPT_PATHS = ("/health", "/metrics")
 class RateLimiter:
     def __init__(self, redis_url: str | None, limits_by_name: dict[str, str], enabled: bool = True) -> None:
         self.storage: Storage = (
-            RedisStorage(redis_url.replace("redis://", "async+redis://", 1).replace("rediss://", "async+rediss://", 1))
+            RedisStorage(
+                redis_url.replace("redis://", "async+redis://", 1).replace("rediss://", "async+rediss://", 1)
+            )
             if redis_url
             else MemoryStorage()
         )

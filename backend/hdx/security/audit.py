@@ -163,7 +163,9 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
     async for event in repository.iterate_chain(session):
         count += 1
         if event.prev_hash != prev:
-            return ChainReport(False, count, event.seq, "link to the previous event is broken (row removed or reordered)")
+            return ChainReport(
+                False, count, event.seq, "link to the previous event is broken (row removed or reordered)"
+            )
         if chain_hash(prev, event) != event.hash:
             return ChainReport(False, count, event.seq, "content does not match its hash (row edited)")
         prev = event.hash

@@ -32,8 +32,9 @@ test: lint
 
 # Regenerates the initial migration from the models (the schema has not been released yet).
 migration: setup
-	rm -f /tmp/hdx-migration.db backend/migrations/versions/*_initial.py
-	cd backend && HDX_DATABASE_URL=sqlite+aiosqlite:////tmp/hdx-migration.db ../$(VENV)/bin/alembic revision --autogenerate --rev-id 0001 -m initial >/dev/null
+	tmp=$$(mktemp -d) && rm -f backend/migrations/versions/*_initial.py && \
+	  cd backend && HDX_DATABASE_URL=sqlite+aiosqlite:///$$tmp/schema.db ../$(VENV)/bin/alembic revision --autogenerate --rev-id 0001 -m initial >/dev/null && \
+	  rm -rf $$tmp
 	cd backend && ../$(VENV)/bin/ruff format migrations/versions >/dev/null && ../$(VENV)/bin/ruff check --fix --select I,F401 migrations/versions >/dev/null || true
 
 clean:

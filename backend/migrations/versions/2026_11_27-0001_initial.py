@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 20:41:19.940165
+Create Date: 2026-11-27 20:44:43.186837
 """
 
 from collections.abc import Sequence

@@ -15,7 +15,7 @@ Environment = Literal["development", "test", "production"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HDX_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HDX_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     env: Environment = "development"
     data_dir: Path = Path("var")

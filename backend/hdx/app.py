@@ -17,6 +17,7 @@ from hdx.kit.logging import configure_logging
 from hdx.kit.mail import Mailer
 from hdx.kit.middleware import RequestContextMiddleware
 from hdx.kit.ratelimit import DefaultRateLimitMiddleware, RateLimiter
+from hdx.monitoring.metrics import MetricsMiddleware
 from hdx.routers import ROUTERS
 
 
@@ -72,5 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
         expose_headers=["X-Request-ID", "Retry-After"],
     )
+    # Inside the request context and outside everything else, so refusals (429, CORS) are counted too.
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
     return app

@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 import hdx
@@ -42,3 +43,8 @@ async def health(request: Request) -> JSONResponse:
             checks["redis"] = {"status": "error", "detail": type(exc).__name__}
     body = {"status": "ok" if healthy else "unavailable", "version": hdx.__version__, "checks": checks}
     return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

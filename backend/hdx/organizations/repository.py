@@ -52,7 +52,9 @@ async def organizations_with_user_counts(
 
 
 async def member(session: AsyncSession, organization_id: str, user_id: str) -> User | None:
-    return await session.scalar(select(User).where(User.id == user_id, User.organization_id == organization_id))
+    return await session.scalar(
+        select(User).where(User.id == user_id, User.organization_id == organization_id)
+    )
 
 
 async def members(

@@ -143,9 +143,7 @@ async def update_member(session: AsyncSession, user: User, member_id: str, data:
     target = await _member(session, user, member_id)
     new_role = Role(data.role.value) if data.role is not None else target.role
     new_active = data.active if data.active is not None else target.active
-    await _ensure_an_admin_remains(
-        session, target, keeps_admin=new_role is Role.org_admin and new_active
-    )
+    await _ensure_an_admin_remains(session, target, keeps_admin=new_role is Role.org_admin and new_active)
     changes: dict[str, object] = {}
     if new_role is not target.role:
         changes["role"] = {"from": target.role.value, "to": new_role.value}

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -25,15 +24,14 @@ async def audit_report(
     user: Annotated[User, Permit(Action.audit_read_org)],
     page: PageDep,
     start_date: Annotated[
-        datetime | date | None, Query(description="From this date or instant (UTC if no zone)")
+        str | None,
+        Query(max_length=40, description="From this date (YYYY-MM-DD) or ISO instant; UTC if no zone"),
     ] = None,
     end_date: Annotated[
-        datetime | date | None, Query(description="Until this date (inclusive) or instant")
+        str | None, Query(max_length=40, description="Until this date (inclusive) or ISO instant")
     ] = None,
     action: Annotated[
         str | None, Query(max_length=64, description="Only actions starting with this, e.g. 'auth.'")
     ] = None,
 ) -> AuditReport:
-    return await service.audit_report(
-        session, user, start=start_date, end=end_date, action=action, page=page
-    )
+    return await service.audit_report(session, user, start=start_date, end=end_date, action=action, page=page)

@@ -14,34 +14,36 @@ from hdx.security import audit, repository
 from hdx.security.schemas import AuditEventOut, AuditReport, ChainStatus
 
 
-def _as_utc(value: datetime) -> datetime:
-    # Naive datetimes in a query string are read as UTC, the zone the trail is written in.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def period_start(value: date | datetime | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return None if value is None else _as_utc(value)
-    return datetime.combine(value, time.min, UTC)
-
-
-def period_end(value: date | datetime | None) -> datetime | None:
-    """A bare end date includes that whole day."""
-    if value is None or isinstance(value, datetime):
-        return None if value is None else _as_utc(value)
-    return datetime.combine(value + timedelta(days=1), time.min, UTC) - timedelta(microseconds=1)
+def parse_bound(value: str | None, name: str, *, end: bool) -> datetime | None:
+    """A date (YYYY-MM-DD) covers that whole day; an ISO instant without a zone is read as UTC."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            if end:
+                return datetime.combine(day + timedelta(days=1), time.min, UTC) - timedelta(microseconds=1)
+            return datetime.combine(day, time.min, UTC)
+        instant = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise Unprocessable(
+            f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 date-time, not {text!r}"
+        ) from exc
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
 
 
 async def audit_report(
     session: AsyncSession,
     user: User,
     *,
-    start: date | datetime | None,
-    end: date | datetime | None,
+    start: str | None,
+    end: str | None,
     action: str | None,
     page: PageParams,
 ) -> AuditReport:
-    start_at, end_at = period_start(start), period_end(end)
+    start_at = parse_bound(start, "start_date", end=False)
+    end_at = parse_bound(end, "end_date", end=True)
     if start_at is not None and end_at is not None and start_at > end_at:
         raise Unprocessable("start_date must not be after end_date")
     if allowed(user.role, Action.audit_read_all):

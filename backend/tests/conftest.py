@@ -99,8 +99,13 @@ async def _clean(url: str, redis_url: str | None) -> None:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+async def clean_state(settings: Settings) -> None:
+    """Empty tables and Redis: every test starts from nothing."""
     await _clean(settings.database_url, settings.redis_url)
+
+
+@pytest.fixture
+async def app(settings: Settings, clean_state: None) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with LifespanManager(application):
         yield application

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 
@@ -33,7 +34,14 @@ DOCS_PATHS = ("/docs", "/redoc")
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, trusted_proxies: list[str] | None = None) -> None:
         self.app = app
-        self.trusted = set(trusted_proxies or [])
+        self.trusted = [ipaddress.ip_network(entry, strict=False) for entry in trusted_proxies or []]
+
+    def _is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -44,7 +52,8 @@ class RequestContextMiddleware:
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         client = scope.get("client")
         client_ip = client[0] if client else "unknown"
-        if client_ip in self.trusted and headers.get("x-forwarded-for"):
+        if headers.get("x-forwarded-for") and self._is_trusted(client_ip):
+            # The proxy appends the address it saw; earlier entries are client-controlled.
             client_ip = headers["x-forwarded-for"].split(",")[-1].strip()
         scope.setdefault("state", {})
         scope["state"]["request_id"] = request_id

@@ -1,0 +1,181 @@
+"""What every analysis declares (parameters, vector layout with per-element bounds) and the common
+local and finalize steps around its own arithmetic."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from .disclosure import check_k, require_cohort
+from .errors import AnalysisError
+from .filters import Filter, check_filter_disclosure
+from .variables import Variable, clip_variables
+
+FloatVector = npt.NDArray[np.float64]
+
+CLIPPED = "clipped"
+
+
+@dataclass(frozen=True)
+class Element:
+    """One vector element: `bound` is the largest absolute value a single party's element can take."""
+
+    name: str
+    bound: float
+    integer: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    elements: tuple[Element, ...]
+
+    def __len__(self) -> int:
+        return len(self.elements)
+
+    @property
+    def names(self) -> list[str]:
+        return [element.name for element in self.elements]
+
+    @property
+    def bounds(self) -> FloatVector:
+        return np.array([element.bound for element in self.elements], dtype=np.float64)
+
+    @property
+    def integer(self) -> npt.NDArray[np.bool_]:
+        return np.array([element.integer for element in self.elements], dtype=np.bool_)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One party's local vector, in layout order, and what it used: the rows counted after dropping
+    nulls and filtering, and the values clipped to the declared bounds."""
+
+    vector: FloatVector
+    rows: int
+    clipped: int
+
+
+class Result(BaseModel):
+    """A released aggregate with what protects it."""
+
+    analysis: str
+    n: int
+    values: dict[str, JsonValue]
+    suppressed: list[str] = Field(default_factory=list)
+    clipped: int = 0
+    notes: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Release:
+    n: int
+    values: dict[str, JsonValue]
+    suppressed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class AnalysisParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    filters: list[Filter] = Field(default_factory=list, max_length=20)
+
+
+P = TypeVar("P", bound=AnalysisParams)
+
+
+class Analysis(ABC, Generic[P]):
+    """`local` runs at each party on its own rows; the protocol sums the vectors element-wise, and
+    `finalize` turns the sum into the released result. The summed vector ends with the total number
+    of clipped values, so clipping is reported without revealing any one party's count."""
+
+    name: ClassVar[str]
+    params_model: type[P]
+
+    def parse(self, raw: Mapping[str, Any]) -> P:
+        """Validate request parameters (raises pydantic.ValidationError)."""
+        return self.params_model.model_validate(raw)
+
+    @abstractmethod
+    def variables(self, params: P) -> list[Variable]:
+        """The bounded numeric columns, clipped before `compute` sees them."""
+
+    def extra_columns(self, params: P) -> list[str]:
+        """Further columns the analysis reads; rows with a null in any of them are dropped too."""
+        return []
+
+    @abstractmethod
+    def elements(self, params: P, max_rows: int) -> list[Element]:
+        """The layout without the trailing clipped count."""
+
+    def select_rows(self, frame: pl.DataFrame, params: P) -> pl.DataFrame:
+        """Drop or reject rows the analysis cannot use, before the cohort checks count them."""
+        return frame
+
+    @abstractmethod
+    def compute(self, frame: pl.DataFrame, params: P) -> FloatVector:
+        """The local vector (without the clipped count) over rows already filtered and clipped."""
+
+    @abstractmethod
+    def release(self, vector: FloatVector, params: P, k: int) -> Release:
+        """Finalize the summed vector (without the clipped count, integer elements already exact)."""
+
+    def columns(self, params: P) -> list[str]:
+        names = [variable.name for variable in self.variables(params)]
+        return names + [name for name in self.extra_columns(params) if name not in names]
+
+    def layout(self, params: P, max_rows: int) -> Layout:
+        if max_rows < 1:
+            raise AnalysisError(f"max_rows must be at least 1, got {max_rows}")
+        clip_slots = max(1, len(self.variables(params)))
+        clipped = Element(CLIPPED, float(max_rows * clip_slots), integer=True)
+        return Layout((*self.elements(params, max_rows), clipped))
+
+    def local(self, frame: pl.DataFrame, params: P, *, k: int) -> Contribution:
+        """This party's contribution; refuses (DisclosureError) when it would rest on fewer than k
+        rows or when the filters exclude between 1 and k-1 rows."""
+        check_k(k)
+        columns = self.columns(params)
+        missing = [name for name in columns if name not in frame.schema]
+        if missing:
+            raise AnalysisError(f"the dataset has no column {', '.join(map(repr, missing))}")
+        # NaN is how some sources write a missing float; it must not pass as a value.
+        frame = frame.with_columns(
+            pl.col(name).fill_nan(None) for name in columns if frame.schema[name].is_float()
+        ).drop_nulls(columns)
+        frame = self.select_rows(frame, params)
+        frame = check_filter_disclosure(frame, params.filters, k)
+        frame, clipped = clip_variables(frame, self.variables(params))
+        vector = np.append(self.compute(frame, params), float(clipped))
+        return Contribution(vector=vector.astype(np.float64), rows=frame.height, clipped=clipped)
+
+    def finalize(self, vector: Sequence[float] | FloatVector, params: P, *, k: int) -> Result:
+        """The released result from the summed vector; refuses (DisclosureError) when it covers
+        fewer than k records and suppresses cells below k."""
+        check_k(k)
+        summed = np.asarray(vector, dtype=np.float64)
+        layout = self.layout(params, 1)
+        if summed.shape != (len(layout),):
+            raise AnalysisError(
+                f"{self.name} expects a vector of {len(layout)} elements, got shape {summed.shape}"
+            )
+        if not np.all(np.isfinite(summed)):
+            raise AnalysisError(f"{self.name} received a vector with non-finite elements")
+        # Fixed-point decoding leaves counts a rounding error away from whole numbers.
+        summed = np.where(layout.integer, np.rint(summed), summed)
+        outcome = self.release(summed[:-1], params, k)
+        require_cohort(outcome.n, k)
+        return Result(
+            analysis=self.name,
+            n=outcome.n,
+            values=outcome.values,
+            suppressed=outcome.suppressed,
+            clipped=int(summed[-1]),
+            notes=outcome.notes,
+        )

@@ -1,0 +1,121 @@
+"""Two-way frequency table of two categorical columns over declared categories."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+
+from .base import Analysis, AnalysisParams, Element, FloatVector, Release
+from .disclosure import require_cohort, suppress_small_cells
+from .errors import AnalysisError
+from .variables import Variable
+
+Category = StrictInt | StrictStr
+
+
+class Categorical(BaseModel):
+    """A column and the categories to count; rows with any other value are left out of the table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    categories: list[Category] = Field(min_length=1, max_length=200)
+
+    @field_validator("categories")
+    @classmethod
+    def _one_kind_no_repeats(cls, categories: list[Category]) -> list[Category]:
+        if len({type(c) for c in categories}) > 1:
+            raise ValueError("categories must be all text or all integers")
+        if len(set(categories)) != len(categories):
+            raise ValueError("categories must not repeat")
+        return categories
+
+
+class CrosstabParams(AnalysisParams):
+    row: Categorical
+    column: Categorical
+
+    @model_validator(mode="after")
+    def _two_columns(self) -> CrosstabParams:
+        if self.row.name == self.column.name:
+            raise ValueError("row and column must be different columns")
+        return self
+
+
+def _matches(frame: pl.DataFrame, categorical: Categorical) -> pl.Expr:
+    dtype = frame.schema[categorical.name]
+    is_text = dtype == pl.String or dtype == pl.Categorical or dtype == pl.Enum
+    wants_text = isinstance(categorical.categories[0], str)
+    if is_text != wants_text or not (is_text or dtype.is_integer() or dtype.is_float()):
+        kind = "text" if wants_text else "integer"
+        raise AnalysisError(f"column {categorical.name!r} is {dtype}, but its categories are {kind}")
+    column = pl.col(categorical.name)
+    return pl.any_horizontal(column == pl.lit(category) for category in categorical.categories)
+
+
+class CrosstabAnalysis(Analysis[CrosstabParams]):
+    name = "crosstab"
+    params_model = CrosstabParams
+
+    def variables(self, params: CrosstabParams) -> list[Variable]:
+        return []
+
+    def extra_columns(self, params: CrosstabParams) -> list[str]:
+        return [params.row.name, params.column.name]
+
+    def elements(self, params: CrosstabParams, max_rows: int) -> list[Element]:
+        return [
+            Element(f"count[{r},{c}]", float(max_rows), integer=True)
+            for r in params.row.categories
+            for c in params.column.categories
+        ]
+
+    def select_rows(self, frame: pl.DataFrame, params: CrosstabParams) -> pl.DataFrame:
+        return frame.filter(_matches(frame, params.row), _matches(frame, params.column))
+
+    def compute(self, frame: pl.DataFrame, params: CrosstabParams) -> FloatVector:
+        table = np.zeros((len(params.row.categories), len(params.column.categories)), dtype=np.float64)
+        rows = frame.get_column(params.row.name)
+        columns = frame.get_column(params.column.name)
+        for i, r in enumerate(params.row.categories):
+            in_row = rows == r
+            for j, c in enumerate(params.column.categories):
+                table[i, j] = (in_row & (columns == c)).sum()
+        return table.ravel()
+
+    def release(self, vector: FloatVector, params: CrosstabParams, k: int) -> Release:
+        shape = (len(params.row.categories), len(params.column.categories))
+        table = vector.astype(np.int64).reshape(shape)
+        n = int(table.sum())
+        require_cohort(n, k)
+        hidden = suppress_small_cells(table, k)
+        cells: list[JsonValue] = [
+            [None if hidden[i, j] else int(table[i, j]) for j in range(shape[1])] for i in range(shape[0])
+        ]
+        suppressed = [
+            f"count[{params.row.categories[i]},{params.column.categories[j]}]"
+            for i, j in zip(*np.nonzero(hidden), strict=True)
+        ]
+        notes = [f"cells counting fewer than k={k} people are withheld"] if suppressed else []
+        return Release(
+            n=n,
+            values={
+                "row": params.row.name,
+                "column": params.column.name,
+                "row_categories": list(params.row.categories),
+                "column_categories": list(params.column.categories),
+                "counts": cells,
+            },
+            suppressed=suppressed,
+            notes=notes,
+        )

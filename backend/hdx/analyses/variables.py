@@ -1,0 +1,67 @@
+"""Bounded numeric variables: the declared bounds fix every vector element's range before any data is seen."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .errors import AnalysisError
+
+
+class Variable(BaseModel):
+    """A numeric catalog column and its declared bounds; values outside are clipped to them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    lo: float
+    hi: float
+
+    @model_validator(mode="after")
+    def _bounds_are_an_interval(self) -> Variable:
+        if not (math.isfinite(self.lo) and math.isfinite(self.hi)):
+            raise ValueError(f"bounds of {self.name!r} must be finite numbers")
+        if self.lo >= self.hi:
+            raise ValueError(f"bounds of {self.name!r} need lo < hi, got [{self.lo}, {self.hi}]")
+        return self
+
+    @property
+    def center(self) -> float:
+        return (self.lo + self.hi) / 2
+
+    @property
+    def half_width(self) -> float:
+        return (self.hi - self.lo) / 2
+
+    @property
+    def magnitude(self) -> float:
+        """Largest absolute value a clipped value can take."""
+        return max(abs(self.lo), abs(self.hi))
+
+
+def require_distinct(names: Sequence[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{what} names {name!r} twice")
+        seen.add(name)
+
+
+def clip_variables(frame: pl.DataFrame, variables: Sequence[Variable]) -> tuple[pl.DataFrame, int]:
+    """Cast each variable to Float64 and clip it to its bounds; return the frame and how many values moved."""
+    if not variables:
+        return frame, 0
+    for variable in variables:
+        dtype = frame.schema[variable.name]
+        if not (dtype.is_numeric() or dtype == pl.Boolean):
+            raise AnalysisError(f"column {variable.name!r} is {dtype}, not numeric")
+    cast = frame.with_columns(pl.col(v.name).cast(pl.Float64) for v in variables)
+    outside = cast.select(
+        pl.sum_horizontal(
+            ((pl.col(v.name) < v.lo) | (pl.col(v.name) > v.hi)).sum().cast(pl.Int64) for v in variables
+        )
+    ).item()
+    return cast.with_columns(pl.col(v.name).clip(v.lo, v.hi) for v in variables), int(outside)

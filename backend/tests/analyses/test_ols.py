@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from hdx.analyses import AnalysisError, get_analysis
+from tests.analyses.federation import diabetes, federated, split
+
+DIABETES = diabetes()
+COVARIATES = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+BOUNDS = {
+    "age": (0, 120),
+    "sex": (1, 2),
+    "bmi": (10, 60),
+    "bp": (40, 200),
+    "s1": (50, 400),
+    "s2": (20, 300),
+    "s3": (10, 120),
+    "s4": (1, 12),
+    "s5": (2, 8),
+    "s6": (40, 160),
+    "target": (0, 400),
+}
+
+
+def variable(name: str) -> dict[str, object]:
+    lo, hi = BOUNDS[name]
+    return {"name": name, "lo": lo, "hi": hi}
+
+
+@pytest.mark.parametrize(("parts", "intercept"), [(3, True), (5, True), (4, False)])
+def test_ols_equals_statsmodels_on_pooled_data(parts: int, intercept: bool) -> None:
+    x = DIABETES.select(COVARIATES).to_numpy()
+    y = DIABETES.get_column("target").to_numpy()
+    reference = sm.OLS(y, sm.add_constant(x) if intercept else x).fit()
+
+    result = federated(
+        get_analysis("ols"),
+        {
+            "outcome": variable("target"),
+            "covariates": [variable(c) for c in COVARIATES],
+            "intercept": intercept,
+        },
+        split(DIABETES, parts, seed=parts),
+    )
+
+    values = result.values
+    assert values["terms"] == (["const"] if intercept else []) + COVARIATES
+    np.testing.assert_allclose(values["coefficients"], reference.params, rtol=1e-6)
+    np.testing.assert_allclose(values["std_errors"], reference.bse, rtol=1e-6)
+    np.testing.assert_allclose(values["t_values"], reference.tvalues, rtol=1e-6)
+    np.testing.assert_allclose(values["p_values"], reference.pvalues, rtol=1e-6, atol=1e-300)
+    assert values["r_squared"] == pytest.approx(reference.rsquared, rel=1e-9)
+    assert values["adj_r_squared"] == pytest.approx(reference.rsquared_adj, rel=1e-9)
+    assert values["df_resid"] == reference.df_resid
+    assert result.n == DIABETES.height
+
+
+def test_collinear_covariates_are_reported() -> None:
+    twice = DIABETES.with_columns((DIABETES.get_column("bmi") * 2).alias("bmi2"))
+
+    with pytest.raises(AnalysisError, match="collinear"):
+        federated(
+            get_analysis("ols"),
+            {
+                "outcome": variable("target"),
+                "covariates": [variable("bmi"), {"name": "bmi2", "lo": 20, "hi": 120}],
+            },
+            split(twice, 3),
+        )

@@ -9,6 +9,6 @@ from hdx.config import Settings
 
 
 def derive_key(settings: Settings, purpose: str) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"hdx-auth-v1", info=purpose.encode()
-    ).derive(settings.master_key_bytes())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"hdx-auth-v1", info=purpose.encode()).derive(
+        settings.master_key_bytes()
+    )

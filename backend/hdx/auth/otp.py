@@ -113,7 +113,9 @@ async def verify_code(
     if live is None:
         raise refuse(
             "no_active_code",
-            InvalidCode("There is no active code for this address (it was used or replaced): request a new one"),
+            InvalidCode(
+                "There is no active code for this address (it was used or replaced): request a new one"
+            ),
         )
     if live.expires_at <= now:
         raise refuse("expired", ExpiredCode("The code has expired: request a new one"))

@@ -19,7 +19,7 @@ _hasher = PasswordHash((Argon2Hasher(),))
 
 @cache
 def common_passwords() -> frozenset[str]:
-    text = resources.files("hdx.data").joinpath("common-passwords.txt").read_text(encoding="utf-8")
+    text = resources.files("hdx").joinpath("data", "common-passwords.txt").read_text(encoding="utf-8")
     return frozenset(
         line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )

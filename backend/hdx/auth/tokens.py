@@ -14,7 +14,7 @@ from hdx.db import utcnow
 from hdx.exceptions import Unauthorized
 
 ALGORITHM = "HS256"
-TokenType = Literal["access", "refresh"]
+TokenType = Literal["access", "refresh", "password_reset"]
 
 
 @dataclass(frozen=True)

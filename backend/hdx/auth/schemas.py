@@ -1,0 +1,173 @@
+"""Request and response bodies of the auth endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from hdx.auth.models import OtpPurpose, Role
+from hdx.organizations.models import OrganizationType
+
+# Long enough for any policy-conforming password; the policy itself reports the 12..128 rule clearly.
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class RegisterRequest(BaseModel):
+    name: Text200 = Field(description="Organization name")
+    email: Email = Field(description="Email of the organization's first administrator")
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=64)] = Field(
+        description="Phone number or other contact"
+    )
+    type: Annotated[OrganizationType, BeforeValidator(_lower)] = Field(
+        description="HOSPITAL, CLINIC, LABORATORY or PHARMACY (any case)"
+    )
+    location: Text200
+    password: Password
+    privacy_accepted: bool
+    full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+    @field_validator("privacy_accepted")
+    @classmethod
+    def _must_accept(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("the privacy policy must be accepted to register")
+        return value
+
+
+class LoginRequest(BaseModel):
+    email: Email = Field(validation_alias=AliasChoices("email", "username"))
+    password: Password
+    totp_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] | None = None
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+    refresh_expires_in: int = Field(description="Seconds until the refresh token expires unless used")
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str | None = Field(
+        default=None, max_length=4096, description="Omit to use the HttpOnly cookie set at login"
+    )
+
+
+class OrganizationSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    type: OrganizationType
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    email: str
+    full_name: str
+    phone: str | None
+    role: Role
+    organization_id: str | None
+    email_verified: bool
+    totp_enabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    organization: OrganizationSummary | None = None
+
+
+class RegisterResponse(BaseModel):
+    message: str
+    organization: OrganizationSummary
+    user: UserOut
+
+
+class ProfileUpdate(BaseModel):
+    # extra="forbid": role, organization_id, email and the like can never be set through this body.
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: Text200 | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+
+
+class ChangePasswordRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Password
+    new_password: Password
+
+
+class SendOtpRequest(BaseModel):
+    email: Email
+    purpose: Literal[OtpPurpose.verify_email, OtpPurpose.reset_password] = OtpPurpose.verify_email
+
+
+class VerifyOtpRequest(BaseModel):
+    email: Email
+    code: Code
+
+
+class EmailRequest(BaseModel):
+    email: Email
+
+
+class EmailCheckResponse(BaseModel):
+    valid: bool
+    reasons: list[str]
+    normalized: str | None
+
+
+class ResetTokenResponse(BaseModel):
+    reset_token: str
+    expires_in: int
+
+
+class ResetPasswordRequest(BaseModel):
+    reset_token: str | None = Field(default=None, max_length=4096)
+    email: Email | None = None
+    code: Code | None = None
+    new_password: Password
+
+    @model_validator(mode="after")
+    def _one_proof(self) -> ResetPasswordRequest:
+        if self.reset_token is None and (self.email is None or self.code is None):
+            raise ValueError("give either reset_token, or email and code")
+        return self
+
+
+class TotpSetupResponse(BaseModel):
+    secret: str
+    otpauth_uri: str
+
+
+class TotpCodeRequest(BaseModel):
+    code: Code
+
+
+class TotpDisableRequest(BaseModel):
+    password: Password
+    code: Code
+
+
+class MessageResponse(BaseModel):
+    message: str

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hdx.auth.models import RefreshToken, Role, User
+from hdx.auth.models import Role, User
 from hdx.organizations.models import ApiKey, Organization
 
 
@@ -66,10 +65,6 @@ async def members(
     return rows.all(), int(total or 0)
 
 
-async def user_by_email(session: AsyncSession, email: str) -> User | None:
-    return await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
-
-
 async def active_org_admin_ids(session: AsyncSession, organization_id: str) -> set[str]:
     # Locks the admins' rows on PostgreSQL so two concurrent demotions cannot both pass the check.
     query = select(User.id).where(
@@ -80,10 +75,10 @@ async def active_org_admin_ids(session: AsyncSession, organization_id: str) -> s
     return set((await session.scalars(query)).all())
 
 
-async def revoke_refresh_tokens(session: AsyncSession, user_id: str, at: datetime) -> int:
-    result = await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=at)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+async def organization_by_name(session: AsyncSession, name: str) -> Organization | None:
+    return await session.scalar(select(Organization).where(func.lower(Organization.name) == name.lower()))
+
+
+async def add_organization(session: AsyncSession, organization: Organization) -> None:
+    session.add(organization)
+    await session.flush()

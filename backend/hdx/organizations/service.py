@@ -7,8 +7,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hdx.auth import repository as auth_repository
 from hdx.auth.dependencies import Agent, actor_of, hash_api_key
 from hdx.auth.models import OtpPurpose, Role, User
+from hdx.auth.otp import issue_code
+from hdx.auth.passwords import hash_password
 from hdx.config import Settings
 from hdx.db import utcnow
 from hdx.exceptions import Conflict, NotFound, Unprocessable
@@ -80,12 +83,9 @@ async def _member(session: AsyncSession, user: User, member_id: str) -> User:
 
 
 async def invite_member(session: AsyncSession, mailer: Mailer, user: User, data: UserInvite) -> User:
-    from hdx.auth.otp import issue_code
-    from hdx.auth.passwords import hash_password
-
     organization = await own_organization(session, user)
     email = str(data.email).lower()
-    if await repository.user_by_email(session, email) is not None:
+    if await auth_repository.user_by_email(session, email) is not None:
         raise Conflict("A user with this email already exists")
     # Nobody knows this password: the invitee chooses their own through the reset-code flow.
     invited = User(
@@ -132,11 +132,11 @@ async def _ensure_an_admin_remains(session: AsyncSession, target: User, *, keeps
         )
 
 
-async def _deactivate(session: AsyncSession, target: User) -> int:
+async def _deactivate(session: AsyncSession, target: User) -> None:
     target.active = False
     # Outstanding access tokens die with the version bump, refresh tokens by revocation.
     target.token_version += 1
-    return await repository.revoke_refresh_tokens(session, target.id, utcnow())
+    await auth_repository.revoke_user_tokens(session, target.id, utcnow())
 
 
 async def update_member(session: AsyncSession, user: User, member_id: str, data: UserUpdate) -> User:
@@ -153,7 +153,7 @@ async def update_member(session: AsyncSession, user: User, member_id: str, data:
         if new_active:
             target.active = True
         else:
-            changes["refresh_tokens_revoked"] = await _deactivate(session, target)
+            await _deactivate(session, target)
     await session.flush()
     if changes:
         audit.record(
@@ -170,7 +170,9 @@ async def update_member(session: AsyncSession, user: User, member_id: str, data:
 async def deactivate_member(session: AsyncSession, user: User, member_id: str) -> None:
     target = await _member(session, user, member_id)
     await _ensure_an_admin_remains(session, target, keeps_admin=False)
-    revoked = await _deactivate(session, target) if target.active else 0
+    was_active = target.active
+    if was_active:
+        await _deactivate(session, target)
     await session.flush()
     audit.record(
         session,
@@ -178,7 +180,7 @@ async def deactivate_member(session: AsyncSession, user: User, member_id: str) -
         actor=actor_of(user),
         target_type="user",
         target_id=target.id,
-        details={"refresh_tokens_revoked": revoked},
+        details={"was_active": was_active},
     )
 
 

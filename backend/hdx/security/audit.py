@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,17 @@ from hdx.security.models import AuditEvent
 GENESIS = "0" * 64
 _PENDING = "hdx.audit.pending"
 _CONTEXT = "hdx.audit.context"
-_process_lock = asyncio.Lock()
+# One lock per event loop: an asyncio.Lock binds to the loop that first waits on it, and a process may
+# run several loops one after another (the CLI, tests), which must not inherit a lock of a dead loop.
+_loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _process_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _loop_locks.get(loop)
+    if lock is None:
+        lock = _loop_locks[loop] = asyncio.Lock()
+    return lock
 
 
 @dataclass
@@ -134,7 +145,7 @@ async def commit_with_trail(session: AsyncSession) -> None:
     if not pending:
         await session.commit()
         return
-    async with _process_lock:
+    async with _process_lock():
         await _append(session, pending)
         await session.commit()
 
@@ -144,7 +155,7 @@ async def persist_after_failure(session: AsyncSession) -> None:
     keep = [item for item in pending if item.persist_on_failure]
     if not keep:
         return
-    async with _process_lock:
+    async with _process_lock():
         await _append(session, keep)
         await session.commit()
 

@@ -1,0 +1,1 @@
+"""The dataset vault: validated uploads, pseudonymized and encrypted at rest."""

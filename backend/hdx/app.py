@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import Redis
+from sqlalchemy.exc import SQLAlchemyError
 
 import hdx
+from hdx.computations.tasks import sweep_deadlines
 from hdx.config import Settings, get_settings
 from hdx.db import create_engine, create_sessionmaker
 from hdx.exceptions import install_error_handlers
@@ -19,6 +22,9 @@ from hdx.kit.middleware import RequestContextMiddleware
 from hdx.kit.ratelimit import DefaultRateLimitMiddleware, RateLimiter
 from hdx.monitoring.metrics import MetricsMiddleware
 from hdx.routers import ROUTERS
+from hdx.web import install_dashboard
+
+logger = logging.getLogger("hdx.app")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,6 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = redis
         app.state.mailer = Mailer(settings)
+        # Computation state lives only in the database: deadlines that passed while it was down apply now.
+        try:
+            await sweep_deadlines(app.state.sessionmaker)
+        except (OSError, SQLAlchemyError):
+            # Start anyway: /health then answers 503 and the orchestrator sees why, instead of a crash loop.
+            logger.exception("database unreachable at start: the sweep of overdue computations was skipped")
         try:
             yield
         finally:
@@ -50,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Endpoints ask for settings through get_settings; they must see this app's, not the environment's.
+    app.dependency_overrides[get_settings] = lambda: settings
     app.state.rate_limiter = RateLimiter(
         settings.redis_url,
         {
@@ -63,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_dashboard(app)
     # Order: the outermost middleware is added last. Request context must wrap everything.
     app.add_middleware(DefaultRateLimitMiddleware, limiter_getter=lambda: app.state.rate_limiter)
     app.add_middleware(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -14,6 +15,8 @@ admin_app = typer.Typer(help="Platform administration", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit trail", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(help="Encryption keys of the dataset vault", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 
@@ -98,6 +101,53 @@ def audit_verify() -> None:
         return 1
 
     raise typer.Exit(asyncio.run(_run()))
+
+
+@keys_app.command("rotate-master")
+def keys_rotate_master(
+    new_key_file: Annotated[
+        Path,
+        typer.Option("--new-key-file", help="File holding the new master key: 64 hex characters (32 bytes)"),
+    ],
+) -> None:
+    """Re-wrap every organization key under a new master key; dataset files are not touched."""
+    from hdx.datasets.vault import install_master_key, rotate_master_key
+    from hdx.db import create_engine, create_sessionmaker
+    from hdx.models import Model
+    from hdx.security import audit
+
+    # Foreign keys name tables of other domains: every model must be known before the first query.
+    Model.registry.configure()
+    settings = get_settings()
+    try:
+        new_key = bytes.fromhex(new_key_file.read_text().strip())
+    except (OSError, ValueError) as exc:
+        typer.echo(f"error: cannot read a hex key from {new_key_file}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if len(new_key) != 32:
+        typer.echo("error: the new master key must be 32 bytes (64 hex characters)", err=True)
+        raise typer.Exit(1)
+    old_key = settings.master_key_bytes()
+
+    async def _run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                count = await rotate_master_key(session, old_key, new_key)
+                audit.record(session, "keys.rotate_master", details={"organizations": count})
+                await audit.commit_with_trail(session)
+                return count
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(_run())
+    typer.echo(f"re-wrapped {count} organization key(s) under the new master key")
+    if settings.master_key is None:
+        assert settings.master_key_file is not None
+        install_master_key(settings.master_key_file, new_key)
+        typer.echo(f"installed the new master key in {settings.master_key_file}")
+    else:
+        typer.echo("now set HDX_MASTER_KEY to the new key and restart every exchange and worker process")
 
 
 def main() -> None:

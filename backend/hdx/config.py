@@ -15,7 +15,9 @@ Environment = Literal["development", "test", "production"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HDX_", env_file=".env", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        env_prefix="HDX_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     env: Environment = "development"
     data_dir: Path = Path("var")
@@ -55,6 +57,8 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
 
     max_upload_bytes: int = 10 * 1024 * 1024
+    # One protocol message (a sealed share, a masked vector, a ciphertext batch).
+    max_message_bytes: int = 64 * 1024 * 1024
     max_invalid_share: float = 0.05
     min_cohort_k: int = 5
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 20:44:43.186837
+Create Date: 2026-11-27 21:10:12.060295
 """
 
 from collections.abc import Sequence
@@ -96,6 +96,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_organizations_name")),
     )
     op.create_table(
+        "organization_keys",
+        sa.Column("organization_id", sa.String(length=36), nullable=False),
+        sa.Column("wrapped_kek", sa.LargeBinary(), nullable=False),
+        sa.Column("master_key_id", sa.String(length=16), nullable=False),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("rewrapped_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_organization_keys_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("organization_id", name=op.f("pk_organization_keys")),
+    )
+    op.create_table(
         "users",
         sa.Column("organization_id", sa.String(length=36), nullable=True),
         sa.Column("email", sa.String(length=320), nullable=False),
@@ -170,6 +185,160 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_keys_organization_id"), ["organization_id"], unique=False)
 
     op.create_table(
+        "computations",
+        sa.Column("requester_organization_id", sa.String(length=36), nullable=False),
+        sa.Column("requester_user_id", sa.String(length=36), nullable=True),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("analysis", sa.String(length=64), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column(
+            "protocol",
+            sa.Enum(
+                "shamir", "secagg", "paillier", "hybrid", name="protocolname", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("threshold", sa.Integer(), nullable=False),
+        sa.Column("min_participants", sa.Integer(), nullable=False),
+        sa.Column("k", sa.Integer(), nullable=False),
+        sa.Column("dp_epsilon", sa.Float(), nullable=True),
+        sa.Column("dp_delta", sa.Float(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "draft",
+                "pending_approval",
+                "running",
+                "awaiting_release",
+                "completed",
+                "failed",
+                "cancelled",
+                "expired",
+                name="computationstatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("current_round", sa.Integer(), nullable=False),
+        sa.Column("round_timeout_seconds", sa.Integer(), nullable=False),
+        sa.Column("acceptance_deadline_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("round_deadline_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("failure_reason", sa.Text(), nullable=True),
+        sa.Column("result_id", sa.String(length=36), nullable=True),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["requester_organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_computations_requester_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["requester_user_id"],
+            ["users.id"],
+            name=op.f("fk_computations_requester_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_computations")),
+    )
+    with op.batch_alter_table("computations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_computations_requester_organization_id"),
+            ["requester_organization_id"],
+            unique=False,
+        )
+        batch_op.create_index("ix_computations_status", ["status"], unique=False)
+
+    op.create_table(
+        "datasets",
+        sa.Column("organization_id", sa.String(length=36), nullable=False),
+        sa.Column("uploaded_by_user_id", sa.String(length=36), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("original_filename", sa.String(length=255), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("rows", sa.BigInteger(), nullable=False),
+        sa.Column("upload_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("stored_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("delimiter", sa.String(length=16), nullable=False),
+        sa.Column("columns", sa.JSON(), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_datasets_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_datasets_uploaded_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_datasets")),
+    )
+    with op.batch_alter_table("datasets", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_datasets_category"), ["category"], unique=False)
+        batch_op.create_index(batch_op.f("ix_datasets_organization_id"), ["organization_id"], unique=False)
+
+    op.create_table(
+        "patient_opt_outs",
+        sa.Column("organization_id", sa.String(length=36), nullable=False),
+        sa.Column("pseudonym", sa.String(length=64), nullable=False),
+        sa.Column("recorded_by_user_id", sa.String(length=36), nullable=True),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_patient_opt_outs_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_patient_opt_outs_recorded_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_patient_opt_outs")),
+        sa.UniqueConstraint("organization_id", "pseudonym", name=op.f("uq_patient_opt_outs_organization_id")),
+    )
+    with op.batch_alter_table("patient_opt_outs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_patient_opt_outs_organization_id"), ["organization_id"], unique=False
+        )
+
+    op.create_table(
+        "privacy_budget_policies",
+        sa.Column("organization_id", sa.String(length=36), nullable=False),
+        sa.Column("dataset_epsilon_units", sa.BigInteger(), nullable=False),
+        sa.Column("updated_by_user_id", sa.String(length=36), nullable=True),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_privacy_budget_policies_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_privacy_budget_policies_updated_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("organization_id", name=op.f("pk_privacy_budget_policies")),
+    )
+    op.create_table(
         "refresh_tokens",
         sa.Column("user_id", sa.String(length=36), nullable=False),
         sa.Column("family_id", sa.String(length=36), nullable=False),
@@ -190,16 +359,263 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_refresh_tokens_family_id"), ["family_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_refresh_tokens_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "computation_results",
+        sa.Column("computation_id", sa.String(length=36), nullable=False),
+        sa.Column("values", sa.JSON(), nullable=False),
+        sa.Column("protection", sa.JSON(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "visible", "awaiting_release", "withheld", name="resultstatus", native_enum=False, length=32
+            ),
+            nullable=False,
+        ),
+        sa.Column("reviews", sa.JSON(), nullable=False),
+        sa.Column("withheld_reason", sa.String(length=500), nullable=True),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("released_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["computation_id"],
+            ["computations.id"],
+            name=op.f("fk_computation_results_computation_id_computations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_computation_results")),
+        sa.UniqueConstraint("computation_id", name=op.f("uq_computation_results_computation_id")),
+    )
+    op.create_table(
+        "dataset_keys",
+        sa.Column("dataset_id", sa.String(length=36), nullable=False),
+        sa.Column("wrapped_dek", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["datasets.id"],
+            name=op.f("fk_dataset_keys_dataset_id_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("dataset_id", name=op.f("pk_dataset_keys")),
+    )
+    op.create_table(
+        "party_keys",
+        sa.Column("organization_id", sa.String(length=36), nullable=False),
+        sa.Column("api_key_id", sa.String(length=36), nullable=True),
+        sa.Column("x25519_public", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("ed25519_public", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("x25519_fingerprint", sa.String(length=80), nullable=False),
+        sa.Column("ed25519_fingerprint", sa.String(length=80), nullable=False),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("superseded_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["api_key_id"],
+            ["api_keys.id"],
+            name=op.f("fk_party_keys_api_key_id_api_keys"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_party_keys_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_party_keys")),
+    )
+    with op.batch_alter_table("party_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_party_keys_organization_id"), ["organization_id"], unique=False)
+
+    op.create_table(
+        "privacy_budgets",
+        sa.Column("dataset_id", sa.String(length=36), nullable=False),
+        sa.Column("organization_id", sa.String(length=36), nullable=False),
+        sa.Column("epsilon_total_units", sa.BigInteger(), nullable=False),
+        sa.Column("epsilon_spent_units", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "epsilon_spent_units <= epsilon_total_units", name=op.f("ck_privacy_budgets_spent_within_total")
+        ),
+        sa.CheckConstraint("epsilon_spent_units >= 0", name=op.f("ck_privacy_budgets_spent_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["datasets.id"],
+            name=op.f("fk_privacy_budgets_dataset_id_datasets"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_privacy_budgets_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("dataset_id", name=op.f("pk_privacy_budgets")),
+    )
+    with op.batch_alter_table("privacy_budgets", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_privacy_budgets_organization_id"), ["organization_id"], unique=False
+        )
+
+    op.create_table(
+        "round_messages",
+        sa.Column("computation_id", sa.String(length=36), nullable=False),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("sender_index", sa.Integer(), nullable=False),
+        sa.Column("recipient_index", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("received_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["computation_id"],
+            ["computations.id"],
+            name=op.f("fk_round_messages_computation_id_computations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_round_messages")),
+        sa.UniqueConstraint(
+            "computation_id",
+            "round",
+            "sender_index",
+            "recipient_index",
+            "kind",
+            name="uq_round_messages_identity",
+        ),
+    )
+    with op.batch_alter_table("round_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_round_messages_recipient", ["computation_id", "recipient_index", "round"], unique=False
+        )
+
+    op.create_table(
+        "computation_participants",
+        sa.Column("computation_id", sa.String(length=36), nullable=False),
+        sa.Column("organization_id", sa.String(length=36), nullable=False),
+        sa.Column("party_index", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "invited",
+                "accepted",
+                "declined",
+                "dropped",
+                "submitted",
+                name="participantstatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "source",
+            sa.Enum("vault", "agent", name="datasource", native_enum=False, length=16),
+            nullable=True,
+        ),
+        sa.Column("dataset_id", sa.String(length=36), nullable=True),
+        sa.Column("party_key_id", sa.String(length=36), nullable=True),
+        sa.Column("responded_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("accepted_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decline_reason", sa.String(length=500), nullable=True),
+        sa.Column("dropped_reason", sa.String(length=500), nullable=True),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["computation_id"],
+            ["computations.id"],
+            name=op.f("fk_computation_participants_computation_id_computations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_computation_participants_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["party_key_id"],
+            ["party_keys.id"],
+            name=op.f("fk_computation_participants_party_key_id_party_keys"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_computation_participants")),
+        sa.UniqueConstraint(
+            "computation_id", "organization_id", name=op.f("uq_computation_participants_computation_id")
+        ),
+        sa.UniqueConstraint("computation_id", "party_index", name="uq_computation_participants_party_index"),
+    )
+    with op.batch_alter_table("computation_participants", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_computation_participants_organization_id_status", ["organization_id", "status"], unique=False
+        )
+
+    op.create_table(
+        "privacy_charges",
+        sa.Column("dataset_id", sa.String(length=36), nullable=False),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("epsilon_units", sa.BigInteger(), nullable=False),
+        sa.Column("delta", sa.Float(), nullable=False),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dataset_id"],
+            ["privacy_budgets.dataset_id"],
+            name=op.f("fk_privacy_charges_dataset_id_privacy_budgets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_charges")),
+    )
+    with op.batch_alter_table("privacy_charges", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_privacy_charges_dataset_id"), ["dataset_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("privacy_charges", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_privacy_charges_dataset_id"))
+
+    op.drop_table("privacy_charges")
+    with op.batch_alter_table("computation_participants", schema=None) as batch_op:
+        batch_op.drop_index("ix_computation_participants_organization_id_status")
+
+    op.drop_table("computation_participants")
+    with op.batch_alter_table("round_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_round_messages_recipient")
+
+    op.drop_table("round_messages")
+    with op.batch_alter_table("privacy_budgets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_privacy_budgets_organization_id"))
+
+    op.drop_table("privacy_budgets")
+    with op.batch_alter_table("party_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_party_keys_organization_id"))
+
+    op.drop_table("party_keys")
+    op.drop_table("dataset_keys")
+    op.drop_table("computation_results")
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_refresh_tokens_user_id"))
         batch_op.drop_index(batch_op.f("ix_refresh_tokens_family_id"))
 
     op.drop_table("refresh_tokens")
+    op.drop_table("privacy_budget_policies")
+    with op.batch_alter_table("patient_opt_outs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_patient_opt_outs_organization_id"))
+
+    op.drop_table("patient_opt_outs")
+    with op.batch_alter_table("datasets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_datasets_organization_id"))
+        batch_op.drop_index(batch_op.f("ix_datasets_category"))
+
+    op.drop_table("datasets")
+    with op.batch_alter_table("computations", schema=None) as batch_op:
+        batch_op.drop_index("ix_computations_status")
+        batch_op.drop_index(batch_op.f("ix_computations_requester_organization_id"))
+
+    op.drop_table("computations")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_organization_id"))
 
@@ -208,6 +624,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_organization_id"))
 
     op.drop_table("users")
+    op.drop_table("organization_keys")
     op.drop_table("organizations")
     with op.batch_alter_table("one_time_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_one_time_codes_email"))

@@ -1,0 +1,1 @@
+"""Secure computations: lifecycle, invitations, the round-message relay and results."""

@@ -1,0 +1,295 @@
+"""Creating computations, answering invitations, cancelling, and reading them back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hdx.analyses.errors import AnalysisError
+from hdx.analyses.registry import get_analysis
+from hdx.auth.models import Role, User
+from hdx.computations import lifecycle, repository
+from hdx.computations.models import (
+    Computation,
+    ComputationStatus,
+    DataSource,
+    Participant,
+    ParticipantStatus,
+)
+from hdx.computations.schemas import MAX_PARTIES, AcceptRequest, ComputationSpec
+from hdx.config import Settings
+from hdx.datasets import repository as datasets_repository
+from hdx.exceptions import Conflict, Forbidden, Gone, NotFound, Unprocessable
+from hdx.organizations.models import Organization
+from hdx.security import audit
+
+
+def _invalid(field: str, message: str) -> Unprocessable:
+    return Unprocessable(message, detail=[{"field": field, "message": message}])
+
+
+def _checked_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The analysis' own validation of its parameters; stored as it normalizes them."""
+    try:
+        analysis = get_analysis(name)
+    except AnalysisError as exc:
+        raise _invalid("analysis", str(exc)) from exc
+    try:
+        parsed = analysis.parse(params)
+    except ValidationError as exc:
+        problems = [
+            {"field": ".".join(["params", *(str(part) for part in err["loc"])]), "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        raise Unprocessable(f"params do not fit the {name} analysis", detail=problems) from exc
+    except AnalysisError as exc:
+        raise _invalid("params", str(exc)) from exc
+    normalized: dict[str, Any] = parsed.model_dump(mode="json")
+    return normalized
+
+
+async def _resolve_participants(session: AsyncSession, references: list[str]) -> list[Organization]:
+    found = await repository.organizations_by_reference(session, references)
+    by_ref = {org.id: org for org in found} | {org.name: org for org in found}
+    unknown = [ref for ref in references if ref not in by_ref]
+    if unknown:
+        raise _invalid("participants", f"no such organizations: {', '.join(unknown)}")
+    orgs = [by_ref[ref] for ref in references]
+    if len({org.id for org in orgs}) != len(orgs):
+        raise _invalid("participants", "an organization is listed more than once")
+    inactive = [org.name for org in orgs if not org.active]
+    if inactive:
+        raise _invalid("participants", f"organizations not active: {', '.join(inactive)}")
+    return orgs
+
+
+def _check_quorum(spec: ComputationSpec, n: int) -> int:
+    if n > MAX_PARTIES:
+        raise _invalid("participants", f"at most {MAX_PARTIES} organizations may take part")
+    if not 2 <= spec.threshold <= n:
+        raise _invalid("threshold", f"threshold must be between 2 and the number of participants ({n})")
+    minimum = spec.min_participants if spec.min_participants is not None else n
+    if not spec.threshold <= minimum <= n:
+        raise _invalid(
+            "min_participants",
+            f"min_participants must be at least the threshold ({spec.threshold}) and at most {n}",
+        )
+    return minimum
+
+
+async def initialize(
+    session: AsyncSession, spec: ComputationSpec, *, requester: User, settings: Settings, now: datetime
+) -> Computation:
+    if requester.organization_id is None:
+        raise Forbidden("Only members of an organization can propose computations")
+    params = _checked_params(spec.analysis, spec.params)
+    orgs = await _resolve_participants(session, spec.participants)
+    if requester.organization_id not in {org.id for org in orgs}:
+        raise _invalid("participants", "the requesting organization must be one of the participants")
+    min_participants = _check_quorum(spec, len(orgs))
+    k = max([spec.k or 0, settings.min_cohort_k, *(org.min_cohort_k for org in orgs)])
+    deadlines = spec.deadlines
+    computation = Computation(
+        requester_organization_id=requester.organization_id,
+        requester_user_id=requester.id,
+        title=spec.title,
+        analysis=spec.analysis,
+        params=params,
+        protocol=spec.protocol,
+        threshold=spec.threshold,
+        min_participants=min_participants,
+        k=k,
+        dp_epsilon=spec.epsilon,
+        dp_delta=spec.delta,
+        status=ComputationStatus.draft,
+        current_round=0,
+        round_timeout_seconds=round(deadlines.round_minutes * 60),
+        acceptance_deadline_at=now + timedelta(hours=deadlines.acceptance_hours),
+        expires_at=now + timedelta(hours=deadlines.expires_hours),
+    )
+    session.add(computation)
+    await session.flush()
+    for index, org in enumerate(orgs, start=1):
+        session.add(
+            Participant(
+                computation_id=computation.id,
+                organization_id=org.id,
+                party_index=index,
+                status=ParticipantStatus.invited,
+            )
+        )
+    await session.flush()
+    actor = audit.Actor(
+        user_id=requester.id, email=requester.email, organization_id=requester.organization_id
+    )
+    audit.record(
+        session,
+        "computation.created",
+        actor=actor,
+        target_type="computation",
+        target_id=computation.id,
+        details={
+            "analysis": spec.analysis,
+            "protocol": spec.protocol.value,
+            "threshold": spec.threshold,
+            "min_participants": min_participants,
+            "k": k,
+            "parties": [org.id for org in orgs],
+        },
+    )
+    await lifecycle.transition(session, computation, ComputationStatus.pending_approval, now=now, actor=actor)
+    return computation
+
+
+async def visible(session: AsyncSession, computation_id: str, organization_id: str | None) -> Computation:
+    found = (
+        await repository.computation_for_org(session, computation_id, organization_id)
+        if organization_id is not None
+        else None
+    )
+    if found is None:
+        raise NotFound("Computation not found")
+    return found
+
+
+async def _own_invitation(
+    session: AsyncSession, computation_id: str, organization_id: str
+) -> tuple[Computation, Participant]:
+    computation = await repository.computation_for_org(session, computation_id, organization_id, lock=True)
+    party = await repository.participant(session, computation_id, organization_id)
+    if computation is None or party is None:
+        raise NotFound("Computation not found")
+    if computation.status is not ComputationStatus.pending_approval:
+        raise Conflict(
+            f"The computation is {computation.status.value}; invitations can no longer be answered"
+        )
+    if party.status is not ParticipantStatus.invited:
+        raise Conflict(f"Your organization already answered this invitation ({party.status.value})")
+    return computation, party
+
+
+def _check_acceptance_open(computation: Computation, now: datetime) -> None:
+    if computation.acceptance_deadline_at <= now:
+        raise Gone(f"The acceptance deadline passed at {computation.acceptance_deadline_at.isoformat()}")
+
+
+async def _check_dataset(session: AsyncSession, dataset_id: str, organization_id: str) -> None:
+    if await datasets_repository.dataset(session, organization_id, dataset_id) is None:
+        raise _invalid("dataset_id", "no dataset with this id belongs to your organization")
+
+
+async def accept(
+    session: AsyncSession,
+    computation_id: str,
+    choice: AcceptRequest,
+    *,
+    organization_id: str,
+    actor: audit.Actor,
+    now: datetime,
+) -> Computation:
+    computation, party = await _own_invitation(session, computation_id, organization_id)
+    _check_acceptance_open(computation, now)
+    if choice.dataset_id is not None:
+        await _check_dataset(session, choice.dataset_id, organization_id)
+        party.source, party.dataset_id = DataSource.vault, choice.dataset_id
+    else:
+        party.source = DataSource.agent
+    key = await repository.current_party_key(session, organization_id)
+    party.party_key_id = key.id if key is not None else None
+    party.status = ParticipantStatus.accepted
+    party.responded_at = party.accepted_at = now
+    await session.flush()
+    audit.record(
+        session,
+        "computation.accepted",
+        actor=actor,
+        target_type="computation",
+        target_id=computation.id,
+        details={
+            "party_index": party.party_index,
+            "source": party.source.value,
+            "dataset_id": party.dataset_id,
+        },
+    )
+    await lifecycle.settle_responses(session, computation, now=now, actor=actor)
+    return computation
+
+
+async def decline(
+    session: AsyncSession,
+    computation_id: str,
+    reason: str | None,
+    *,
+    organization_id: str,
+    actor: audit.Actor,
+    now: datetime,
+) -> Computation:
+    computation, party = await _own_invitation(session, computation_id, organization_id)
+    _check_acceptance_open(computation, now)
+    party.status = ParticipantStatus.declined
+    party.responded_at = now
+    party.decline_reason = reason
+    await session.flush()
+    audit.record(
+        session,
+        "computation.declined",
+        actor=actor,
+        target_type="computation",
+        target_id=computation.id,
+        details={"party_index": party.party_index} | ({"reason": reason} if reason else {}),
+    )
+    await lifecycle.settle_responses(session, computation, now=now, actor=actor)
+    return computation
+
+
+async def requested(session: AsyncSession, computation_id: str, user: User) -> Computation:
+    """A computation the user's organization requested, locked for a change by its requester."""
+    computation = await repository.computation_for_org(
+        session, computation_id, user.organization_id or "", lock=True
+    )
+    if computation is None:
+        raise NotFound("Computation not found")
+    if computation.requester_organization_id != user.organization_id:
+        raise Forbidden("Only the requesting organization can do this")
+    return computation
+
+
+async def cancel(session: AsyncSession, computation_id: str, user: User, *, now: datetime) -> Computation:
+    computation = await requested(session, computation_id, user)
+    if computation.requester_user_id != user.id and user.role is not Role.org_admin:
+        raise Forbidden("Only the requester or an administrator of the requesting organization can cancel")
+    await lifecycle.transition(
+        session,
+        computation,
+        ComputationStatus.cancelled,
+        now=now,
+        actor=audit.Actor(user_id=user.id, email=user.email, organization_id=user.organization_id),
+        reason=f"cancelled by {user.email}",
+    )
+    return computation
+
+
+async def for_org(
+    session: AsyncSession,
+    organization_id: str | None,
+    *,
+    status: ComputationStatus | None,
+    offset: int,
+    limit: int,
+) -> tuple[Sequence[Computation], int]:
+    if organization_id is None:
+        return [], 0
+    return await repository.computations_for_org(
+        session, organization_id, status=status, offset=offset, limit=limit
+    )
+
+
+async def party_of(session: AsyncSession, computation: Computation, organization_id: str) -> Participant:
+    party = await repository.participant(session, computation.id, organization_id)
+    if party is None:
+        raise NotFound("Your organization is not a party to this computation")
+    return party

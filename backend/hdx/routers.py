@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from hdx.auth.endpoints import router as auth_router
 from hdx.computations.agent_endpoints import agent_router as computations_agent_router
 from hdx.computations.agent_endpoints import relay_router as computations_relay_router
+from hdx.computations.endpoints import results_router
 from hdx.computations.endpoints import router as computations_router
 from hdx.datasets.endpoints import router as datasets_router
 from hdx.monitoring.endpoints import router as monitoring_router
@@ -22,6 +23,7 @@ ROUTERS: list[APIRouter] = [
     datasets_router,
     privacy_router,
     computations_router,
+    results_router,
     computations_relay_router,
     computations_agent_router,
 ]

@@ -29,6 +29,8 @@ from hdx.db import SessionDep, utcnow
 from hdx.kit.pagination import Page, PageDep
 
 router = APIRouter(prefix="/secure-computations", tags=["secure computations"])
+# The original product served results at the top level; both paths answer the same.
+results_router = APIRouter(tags=["secure computations"])
 
 Creator = Annotated[User, Permit(Action.computation_create)]
 Reader = Annotated[User, Permit(Action.computation_read)]
@@ -85,6 +87,9 @@ async def inbox(session: SessionDep, user: Reader) -> list[InvitationOut]:
     return await views.invitations(session, await repository.invitations(session, user.organization_id))
 
 
+@results_router.get(
+    "/result/{result_id}", summary="A result; values only once every reviewing organization released it"
+)
 @router.get(
     "/result/{result_id}", summary="A result; values only once every reviewing organization released it"
 )

@@ -126,6 +126,9 @@ async def test_rounds_advance_when_the_coordinator_has_everything_and_compute_sa
     assert result["status"] == "visible"
     assert result["values"] == {"sum": 42}
     assert result["protection"]["protocol"] == "secagg"
+    # The original product's top-level path serves the same result.
+    top_level = await client.get(f"/result/{status['result_id']}", headers=orgs[2].doctor.headers)
+    assert top_level.json() == result
     finished = await client.post(compute_url, headers=north.doctor.headers)
     assert finished.status_code == 409
 

@@ -8,9 +8,8 @@ This is the one place besides the session dependency that commits, and it only e
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import weakref
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,17 +26,6 @@ from hdx.security.models import AuditEvent
 GENESIS = "0" * 64
 _PENDING = "hdx.audit.pending"
 _CONTEXT = "hdx.audit.context"
-# One lock per event loop: an asyncio.Lock binds to the loop that first waits on it, and a process may
-# run several loops one after another (the CLI, tests), which must not inherit a lock of a dead loop.
-_loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-def _process_lock() -> asyncio.Lock:
-    loop = asyncio.get_running_loop()
-    lock = _loop_locks.get(loop)
-    if lock is None:
-        lock = _loop_locks[loop] = asyncio.Lock()
-    return lock
 
 
 @dataclass
@@ -115,11 +103,17 @@ def chain_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 async def _append(session: AsyncSession, pending: list[_Pending]) -> None:
+    """Append events at the end of the chain.
+
+    The rows are inserted first with placeholder hashes: on SQLite that insert takes the database's
+    single write lock, on PostgreSQL the advisory lock is taken before it. Either way no other
+    transaction can append until this one ends, so the predecessor read afterwards is final.
+    No in-process lock: a transaction already holding SQLite's write lock must never wait for one.
+    """
     await repository.lock_chain(session)
-    prev = await repository.last_hash(session) or GENESIS
     context = session.info.get(_CONTEXT, {})
-    for item in pending:
-        event = AuditEvent(
+    events = [
+        AuditEvent(
             created_at=item.created_at,
             action=item.action,
             outcome=item.outcome,
@@ -131,10 +125,17 @@ async def _append(session: AsyncSession, pending: list[_Pending]) -> None:
             ip=context.get("ip"),
             request_id=request_id_var.get(),
             details=item.details,
-            prev_hash=prev,
+            prev_hash=GENESIS,
+            hash=uuid.uuid4().hex,
         )
+        for item in pending
+    ]
+    session.add_all(events)
+    await session.flush()
+    prev = await repository.hash_before(session, events[0].seq) or GENESIS
+    for event in events:
+        event.prev_hash = prev
         event.hash = chain_hash(prev, event)
-        session.add(event)
         prev = event.hash
     await session.flush()
 
@@ -145,9 +146,8 @@ async def commit_with_trail(session: AsyncSession) -> None:
     if not pending:
         await session.commit()
         return
-    async with _process_lock():
-        await _append(session, pending)
-        await session.commit()
+    await _append(session, pending)
+    await session.commit()
 
 
 async def persist_after_failure(session: AsyncSession) -> None:
@@ -155,9 +155,8 @@ async def persist_after_failure(session: AsyncSession) -> None:
     keep = [item for item in pending if item.persist_on_failure]
     if not keep:
         return
-    async with _process_lock():
-        await _append(session, keep)
-        await session.commit()
+    await _append(session, keep)
+    await session.commit()
 
 
 @dataclass

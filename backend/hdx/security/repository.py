@@ -18,9 +18,9 @@ async def lock_chain(session: AsyncSession) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_CHAIN_LOCK})
 
 
-async def last_hash(session: AsyncSession) -> str | None:
-    row = await session.execute(select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
-    return row.scalar_one_or_none()
+async def hash_before(session: AsyncSession, seq: int) -> str | None:
+    query = select(AuditEvent.hash).where(AuditEvent.seq < seq).order_by(AuditEvent.seq.desc()).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def iterate_chain(session: AsyncSession, batch: int = 1000) -> AsyncIterator[AuditEvent]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,3 +91,33 @@ async def test_deleted_row_is_detected(
     assert report.first_bad_seq == seqs[3]
     assert report.reason is not None
     assert "removed" in report.reason
+
+
+async def test_writers_and_audit_only_requests_append_concurrently_without_stalling(
+    app: FastAPI, make_user: MakeUser
+) -> None:
+    """Half the transactions write before appending (on SQLite they already hold the write lock),
+    half only append: neither kind may end up waiting for the other."""
+    from hdx.security import audit
+
+    admin = await make_user(Role.org_admin, org="North Clinic")
+
+    async def one(i: int) -> None:
+        async with app.state.sessionmaker() as session:
+            if i % 2:
+                await session.execute(
+                    text("UPDATE organizations SET min_cohort_k = :k WHERE id = :id"),
+                    {"k": 5 + i, "id": admin.organization_id},
+                )
+                await asyncio.sleep(0.01)
+            audit.record(session, "test.concurrent_write", details={"i": i})
+            await audit.commit_with_trail(session)
+
+    await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(20))), timeout=20)
+    async with app.state.sessionmaker() as session:
+        report = await verify_chain(session)
+        written = await session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "test.concurrent_write")
+        )
+    assert report.intact, report.reason
+    assert written == 20

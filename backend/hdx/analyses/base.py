@@ -25,11 +25,16 @@ CLIPPED = "clipped"
 
 @dataclass(frozen=True)
 class Element:
-    """One vector element: `bound` is the largest absolute value a single party's element can take."""
+    """One vector element: `bound` is the largest absolute value a single party's element can take.
+    Bounds are declared as max_rows times the most one record adds, so the layout at max_rows=1 gives
+    the per-record bounds differential privacy calibrates to. Elements sharing an `exclusive` label
+    take at most one record's contribution between them (one bin, one cell), which keeps sensitivity
+    from growing with the number of bins."""
 
     name: str
     bound: float
     integer: bool = False
+    exclusive: str | None = None
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ class CrosstabAnalysis(Analysis[CrosstabParams]):
 
     def elements(self, params: CrosstabParams, max_rows: int) -> list[Element]:
         return [
-            Element(f"count[{r},{c}]", float(max_rows), integer=True)
+            Element(f"count[{r},{c}]", float(max_rows), integer=True, exclusive="cells")
             for r in params.row.categories
             for c in params.column.categories
         ]

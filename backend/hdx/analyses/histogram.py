@@ -55,7 +55,10 @@ class HistogramAnalysis(Analysis[HistogramParams]):
         return [params.variable]
 
     def elements(self, params: HistogramParams, max_rows: int) -> list[Element]:
-        return [Element(f"count[{i}]", float(max_rows), integer=True) for i in range(params.bins)]
+        return [
+            Element(f"count[{i}]", float(max_rows), integer=True, exclusive="bins")
+            for i in range(params.bins)
+        ]
 
     def compute(self, frame: pl.DataFrame, params: HistogramParams) -> FloatVector:
         values = frame.get_column(params.variable.name).to_numpy()

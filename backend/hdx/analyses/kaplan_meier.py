@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from pydantic import Field, JsonValue, model_validator
-from scipy import stats
 
 from .base import Analysis, AnalysisParams, Element, FloatVector, Release
 from .disclosure import require_cohort
@@ -43,9 +42,12 @@ class KaplanMeierAnalysis(Analysis[KaplanMeierParams]):
         return [params.event]
 
     def elements(self, params: KaplanMeierParams, max_rows: int) -> list[Element]:
-        return [Element(f"events[{j}]", float(max_rows), integer=True) for j in range(params.bins)] + [
-            Element(f"at_risk[{j}]", float(max_rows), integer=True) for j in range(params.bins)
+        # A record's event falls in one bin; it is at risk in every bin up to its own.
+        events = [
+            Element(f"events[{j}]", float(max_rows), integer=True, exclusive="events")
+            for j in range(params.bins)
         ]
+        return events + [Element(f"at_risk[{j}]", float(max_rows), integer=True) for j in range(params.bins)]
 
     def select_rows(self, frame: pl.DataFrame, params: KaplanMeierParams) -> pl.DataFrame:
         event = frame.get_column(params.event)
@@ -66,6 +68,8 @@ class KaplanMeierAnalysis(Analysis[KaplanMeierParams]):
         return np.concatenate([event_counts, at_risk]).astype(np.float64)
 
     def release(self, vector: FloatVector, params: KaplanMeierParams, k: int) -> Release:
+        from scipy import stats  # imported on use: scipy adds ~75 MiB to every server process
+
         events = vector[: params.bins]
         at_risk = vector[params.bins :]
         n = int(at_risk[0])

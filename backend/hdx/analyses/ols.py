@@ -7,7 +7,6 @@ import math
 import numpy as np
 import polars as pl
 from pydantic import JsonValue
-from scipy import stats
 
 from .base import Analysis, AnalysisParams, Element, FloatVector, Release
 from .design import DesignParams
@@ -48,6 +47,8 @@ class OlsAnalysis(Analysis[OlsParams]):
         return np.concatenate([[frame.height], pack_upper(x.T @ x), x.T @ y, [y @ y, y.sum()]])
 
     def release(self, vector: FloatVector, params: OlsParams, k: int) -> Release:
+        from scipy import stats  # imported on use: scipy adds ~75 MiB to every server process
+
         terms = params.terms()
         p = len(terms)
         n = int(vector[0])

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup migrate migration frontend bench clean
+.PHONY: run test lint setup migrate migration frontend frontend-test bench clean
 
 $(STAMP): backend/requirements-dev.lock backend/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,18 +17,44 @@ $(STAMP): backend/requirements-dev.lock backend/pyproject.toml
 
 setup: $(STAMP)
 
+# The dashboard: a static export in frontend/out that `hdx run` serves at /.
+FRONTEND_STAMP := frontend/node_modules/.installed
+FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) \
+	$(addprefix frontend/,package.json package-lock.json next.config.ts tsconfig.json postcss.config.mjs)
+export NEXT_TELEMETRY_DISABLED := 1
+
+$(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $(FRONTEND_STAMP)
+
+frontend/out/index.html: $(FRONTEND_STAMP) $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+
+frontend: frontend/out/index.html
+
+frontend-test: $(FRONTEND_STAMP)
+	cd frontend && npx vitest run && npx tsc --noEmit && npx eslint .
+
 migrate: setup
 	$(VENV)/bin/hdx migrate
 
-run: migrate
+run: migrate frontend
 	$(VENV)/bin/hdx run --host 0.0.0.0 --port 8000
 
 lint: setup
 	cd backend && ../$(VENV)/bin/ruff check hdx tests ../bench && ../$(VENV)/bin/ruff format --check hdx tests ../bench
 	cd backend && ../$(VENV)/bin/mypy
 
-test: lint
+test: lint frontend-test
 	cd backend && ../$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Every benchmark, one after the other; each replaces its own section of bench/RESULTS.md.
+# bench/e2e.py runs the MPyC peer (bench/mpyc_sum.py) in the same run and writes its section too.
+bench: setup
+	$(PY) bench/kernels.py
+	$(PY) bench/paillier.py
+	$(PY) bench/ingest.py
+	$(PY) bench/e2e.py
 
 # Regenerates the initial migration from the models (the schema has not been released yet).
 migration: setup
@@ -38,4 +64,4 @@ migration: setup
 	cd backend && ../$(VENV)/bin/ruff format migrations/versions >/dev/null && ../$(VENV)/bin/ruff check --fix --select I,F401 migrations/versions >/dev/null || true
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var frontend/node_modules frontend/.next frontend/out

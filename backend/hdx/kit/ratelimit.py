@@ -20,7 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hdx.exceptions import TooManyRequests
 
-EXEMPT_PATHS = ("/health", "/metrics")
+# The dashboard's static assets: one page load fetches dozens; they carry no data.
+EXEMPT_PATHS = ("/health", "/metrics", "/_next/static/", "/favicon.ico")
 
 
 class RateLimiter:

@@ -35,3 +35,15 @@ async def test_untrusted_sender_cannot_spoof_its_address(settings: Settings, cle
     settings = settings.model_copy(update={"rate_limit_enabled": True, "rate_limit_default": "2/minute"})
     statuses = await _statuses(settings, ["198.51.100.1", "198.51.100.2", "198.51.100.3"])
     assert statuses == [200, 200, 429]
+
+
+async def test_dashboard_assets_do_not_count_against_the_limit(settings: Settings, clean_state: None) -> None:
+    settings = settings.model_copy(update={"rate_limit_enabled": True, "rate_limit_default": "2/minute"})
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            assets = [(await client.get(f"/_next/static/chunk-{i}.js")).status_code for i in range(5)]
+            pages = [(await client.get("/")).status_code for _ in range(3)]
+    assert 429 not in assets
+    assert pages == [200, 200, 429]

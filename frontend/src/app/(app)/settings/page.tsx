@@ -1,0 +1,52 @@
+"use client";
+
+import type { ReactNode } from "react";
+import { ErrorAlert } from "@/components/Alert";
+import { Loading } from "@/components/Loading";
+import { PageHeader } from "@/components/PageHeader";
+import { ApiKeysSection } from "@/components/settings/ApiKeysSection";
+import { DisclosureSettings } from "@/components/settings/DisclosureSettings";
+import { MembersSection } from "@/components/settings/MembersSection";
+import { humanize } from "@/lib/format";
+import { organization } from "@/lib/hdx";
+import { useResource } from "@/lib/hooks";
+import { useSession } from "@/lib/session";
+
+function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section aria-labelledby={id} className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+      <h2 id={id} className="mb-4 text-lg font-semibold text-slate-900">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+export default function SettingsPage() {
+  const { user } = useSession();
+  const org = useResource(organization.mine, "organization");
+
+  if (org.loading && !org.data) return <Loading label="Loading your organization…" />;
+  if (org.error || !org.data || !user) return <ErrorAlert error={org.error} />;
+  const current = org.data;
+  return (
+    <>
+      <PageHeader
+        title="Organization settings"
+        description={`${current.name} · ${humanize(current.type)} · ${current.location} · ${current.email}`}
+      />
+      <div className="space-y-6">
+        <Section id="disclosure-title" title="Disclosure control">
+          <DisclosureSettings key={current.id} current={current} onSaved={org.reload} />
+        </Section>
+        <Section id="members-title" title="People">
+          <MembersSection me={user.id} />
+        </Section>
+        <Section id="keys-title" title="API keys for party agents">
+          <ApiKeysSection />
+        </Section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+import type { AuditReport } from "@/lib/types";
+import { Alert } from "./Alert";
+
+export function ChainStatus({ chain }: { chain: AuditReport["chain"] }) {
+  if (chain.intact) {
+    return (
+      <Alert tone="success" title="The audit trail is intact">
+        All {chain.events.toLocaleString()} recorded events were checked: none was changed or removed.
+      </Alert>
+    );
+  }
+  return (
+    <Alert tone="error" title="The audit trail has been tampered with">
+      The check stopped at event {chain.first_bad_seq ?? "?"}
+      {chain.reason ? `: ${chain.reason}` : ""}. Report this to your security officer.
+    </Alert>
+  );
+}

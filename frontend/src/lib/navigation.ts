@@ -1,0 +1,24 @@
+import type { Role } from "./types";
+
+export const STAFF: Role[] = ["org_admin", "doctor", "lab_technician", "pharmacist"];
+
+/**
+ * Which pages each role finds in the menu. The exchange enforces the permissions itself; this only
+ * keeps people from being offered pages their role cannot use.
+ */
+export const NAVIGATION: { href: string; label: string; roles: Role[] }[] = [
+  { href: "/", label: "Overview", roles: [...STAFF, "patient", "admin"] },
+  { href: "/upload/", label: "Upload data", roles: STAFF },
+  { href: "/datasets/", label: "Datasets", roles: STAFF },
+  { href: "/audit/", label: "Audit trail", roles: ["admin", "org_admin"] },
+  { href: "/settings/", label: "Organization settings", roles: ["org_admin"] },
+];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  admin: "Platform administrator",
+  org_admin: "Organization administrator",
+  doctor: "Doctor",
+  lab_technician: "Lab technician",
+  pharmacist: "Pharmacist",
+  patient: "Patient",
+};

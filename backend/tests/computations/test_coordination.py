@@ -13,7 +13,7 @@ from hdx.computations import coordination, lifecycle, relay, repository
 from hdx.computations.models import Computation, ProtocolName
 from hdx.db import utcnow
 from hdx.organizations.models import Organization
-from tests.computations.conftest import BASE, Org, create, post_message, running, spec
+from tests.computations.conftest import BASE, Org, accept_all, create, post_message, spec
 
 
 class EchoSum:
@@ -57,11 +57,15 @@ class EchoSum:
 @pytest.fixture
 def protocol() -> Iterator[EchoSum]:
     coordinator = EchoSum()
+    # The real secagg coordinator is registered at import; stand in for it, then put it back.
+    real = coordination.coordinator_for(ProtocolName.secagg)
     coordination.register(ProtocolName.secagg, coordinator)
     try:
         yield coordinator
     finally:
         coordination.unregister(ProtocolName.secagg)
+        if real is not None:
+            coordination.register(ProtocolName.secagg, real)
 
 
 async def _round(
@@ -77,10 +81,11 @@ async def _round(
 async def test_compute_without_a_registered_protocol_is_409(
     client: httpx.AsyncClient, orgs: list[Org]
 ) -> None:
-    computation = await running(client, orgs)
+    computation = await create(client, orgs[0].doctor, spec(orgs, protocol="paillier"))
+    assert (await accept_all(client, orgs, computation["id"]))["status"] == "running"
     response = await client.post(f"{BASE}/{computation['id']}/compute", headers=orgs[0].doctor.headers)
     assert response.status_code == 409
-    assert response.json()["detail"] == "protocol shamir is not available on this exchange"
+    assert response.json()["detail"] == "protocol paillier is not available on this exchange"
 
 
 async def test_rounds_advance_when_the_coordinator_has_everything_and_compute_says_who_is_missing(

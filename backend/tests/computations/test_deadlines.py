@@ -84,7 +84,8 @@ async def test_round_deadline_without_a_coordinator_fails_with_the_silent_partie
     orgs: list[Org],
     db: AsyncSession,
 ) -> None:
-    created = await create(client, orgs[0].doctor, spec(orgs, deadlines={"round_minutes": 30}))
+    body = spec(orgs, protocol="paillier", deadlines={"round_minutes": 30})
+    created = await create(client, orgs[0].doctor, body)
     await accept_all(client, orgs, created["id"])
     assert (await post_message(client, orgs[1], created["id"], b"share")).status_code == 201
     clock.shift(timedelta(minutes=29))

@@ -22,9 +22,12 @@ from hdx.computations.models import (
 )
 from hdx.computations.schemas import MAX_PARTIES, AcceptRequest, ComputationSpec
 from hdx.config import Settings
+from hdx.crypto.errors import CapacityError
 from hdx.datasets import repository as datasets_repository
 from hdx.exceptions import Conflict, Forbidden, Gone, NotFound, Unprocessable
 from hdx.organizations.models import Organization
+from hdx.protocols import fixed_point
+from hdx.protocols.registry import EXCHANGE_PROTOCOLS
 from hdx.security import audit
 
 
@@ -50,6 +53,17 @@ def _checked_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
         raise _invalid("params", str(exc)) from exc
     normalized: dict[str, Any] = parsed.model_dump(mode="json")
     return normalized
+
+
+def _check_capacity(analysis: str, params: dict[str, Any], protocol: str, n_parties: int) -> None:
+    """Refuse now, not at round 1, when the parties' summed vectors could not fit the protocol's modulus."""
+    exchange_side = EXCHANGE_PROTOCOLS.get(protocol)
+    if exchange_side is None:
+        return
+    try:
+        fixed_point.plan(analysis, params, n_parties, exchange_side.modulus())
+    except CapacityError as exc:
+        raise _invalid("params", str(exc)) from exc
 
 
 async def _resolve_participants(session: AsyncSession, references: list[str]) -> list[Organization]:
@@ -91,6 +105,7 @@ async def initialize(
     if requester.organization_id not in {org.id for org in orgs}:
         raise _invalid("participants", "the requesting organization must be one of the participants")
     min_participants = _check_quorum(spec, len(orgs))
+    _check_capacity(spec.analysis, params, spec.protocol.value, len(orgs))
     k = max([spec.k or 0, settings.min_cohort_k, *(org.min_cohort_k for org in orgs)])
     deadlines = spec.deadlines
     computation = Computation(

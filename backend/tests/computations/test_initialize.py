@@ -102,6 +102,11 @@ def _field(response: httpx.Response) -> str:
         ({"params": {"variable": {"name": "age", "lo": 5, "hi": 1}}}, "params.variable", "lo < hi"),
         ({"protocol": "magic"}, "spec.protocol", "Input should be"),
         ({"delta": 1e-5}, "spec", "delta is only meaningful with epsilon"),
+        (
+            {"protocol": "shamir", "params": {"variable": {"name": "glucose", "lo": 0, "hi": 1e15}}},
+            "params",
+            "fractional bits",
+        ),
     ],
 )
 async def test_invalid_specs_are_422_with_the_field(

@@ -94,28 +94,75 @@ def seal_stream(
     segment_bytes: int = DEFAULT_SEGMENT_BYTES,
 ) -> int:
     """Encrypt `source` to `sink` one segment at a time; returns the number of bytes written."""
-    _check_key(key)
-    log2 = segment_bytes.bit_length() - 1
-    if segment_bytes != 1 << log2 or not _MIN_SEGMENT_LOG2 <= log2 <= _MAX_SEGMENT_LOG2:
-        raise ValueError(
-            f"segment size must be a power of two between 2^{_MIN_SEGMENT_LOG2} and 2^{_MAX_SEGMENT_LOG2}"
-        )
-    header = _STREAM_MAGIC + bytes([VERSION, log2]) + os.urandom(_PREFIX_BYTES)
-    cipher = AESGCM(key)
-    segment_aad = header + aad
-    written = sink.write(header)
-    current = source.read(segment_bytes)
-    index = 0
-    while True:
-        following = source.read(segment_bytes) if len(current) == segment_bytes else b""
-        last = not following
-        if index >= _MAX_SEGMENTS:
+    writer = SealingWriter(key, sink, aad, segment_bytes=segment_bytes)
+    while chunk := source.read(segment_bytes):
+        writer.write(chunk)
+    return writer.close()
+
+
+class SealingWriter:
+    """The writing side of `seal_stream`, for producers that push bytes (such as a Parquet encoder).
+
+    A segment is sealed as soon as a byte beyond it arrives, so at most one segment of plaintext is
+    held; `close` seals the rest as the last segment. The output is the same as `seal_stream`'s.
+    """
+
+    def __init__(
+        self, key: bytes, sink: BinaryIO, aad: bytes, *, segment_bytes: int = DEFAULT_SEGMENT_BYTES
+    ) -> None:
+        _check_key(key)
+        log2 = segment_bytes.bit_length() - 1
+        if segment_bytes != 1 << log2 or not _MIN_SEGMENT_LOG2 <= log2 <= _MAX_SEGMENT_LOG2:
+            raise ValueError(
+                f"segment size must be a power of two between 2^{_MIN_SEGMENT_LOG2} and 2^{_MAX_SEGMENT_LOG2}"
+            )
+        self._header = _STREAM_MAGIC + bytes([VERSION, log2]) + os.urandom(_PREFIX_BYTES)
+        self._cipher = AESGCM(key)
+        self._aad = self._header + aad
+        self._sink = sink
+        self._segment_bytes = segment_bytes
+        self._pending = bytearray()
+        self._index = 0
+        self._closed = False
+        self.written = sink.write(self._header)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self._closed:
+            raise ValueError("write to a closed envelope stream")
+        self._pending += data
+        size = self._segment_bytes
+        if len(self._pending) > size:
+            # Whole segments that are certainly not the last: more bytes follow them.
+            cut = (len(self._pending) - 1) // size * size
+            view = memoryview(self._pending)
+            try:
+                for start in range(0, cut, size):
+                    self._seal(view[start : start + size], last=False)
+            finally:
+                view.release()
+            del self._pending[:cut]
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to do: a segment can only be sealed once it is known whether it is the last."""
+
+    def close(self) -> int:
+        """Seal the last segment; returns the number of bytes written in all."""
+        if not self._closed:
+            self._seal(self._pending, last=True)
+            self._pending = bytearray()
+            self._closed = True
+        return self.written
+
+    def _seal(self, segment: bytes | bytearray | memoryview, *, last: bool) -> None:
+        if self._index >= _MAX_SEGMENTS:
             raise ValueError("stream is too long for one envelope")
-        written += sink.write(cipher.encrypt(_segment_nonce(header, index, last), current, segment_aad))
-        if last:
-            return written
-        current = following
-        index += 1
+        nonce = _segment_nonce(self._header, self._index, last)
+        self.written += self._sink.write(self._cipher.encrypt(nonce, bytes(segment), self._aad))
+        self._index += 1
 
 
 def open_stream(key: bytes, source: BinaryIO, aad: bytes) -> Iterator[bytes]:

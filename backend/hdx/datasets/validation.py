@@ -1,13 +1,15 @@
 """Validation of an uploaded CSV against its category's schema, with polars expressions only.
 
-The file is scanned as text and every cell is parsed and checked by vectorized expressions, in one
-streaming pass: no Python loop ever visits a row. A row is rejected for its first failing column;
-the report lists the first rejected rows and counts every (column, reason).
+The file is read in chunks of about CHUNK_BYTES that end at record boundaries, so memory stays
+bounded whatever the file size; every cell of a chunk is parsed and checked by vectorized
+expressions: no Python loop ever visits a row. A row is rejected for its first failing column; the
+report lists the first rejected rows and counts every (column, reason).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +23,8 @@ from hdx.datasets.sniff import Layout, not_utf8_error
 from hdx.exceptions import Unprocessable
 
 MAX_LISTED_PROBLEMS = 100
+# Parsed, a chunk takes several times its size in memory; larger chunks are no faster (measured).
+CHUNK_BYTES = 2 << 20
 _RECORD, _COLUMN, _REASON, _BLANK, _BAD = "__record", "__column", "__reason", "__blank", "__bad"
 _FORMULA = r"^[=+\-@]"
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -77,72 +81,222 @@ class Validated:
 
 
 def validate(path: Path, layout: Layout, schema: Schema) -> Validated:
-    sources, ignored = _match_columns(layout, schema)
-    try:
-        return _validate(path, layout, schema, sources, ignored)
-    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as exc:
-        raise _parse_error(path, str(exc)) from exc
+    """The whole file at once, for callers that need every accepted row in one frame."""
+    validation = Validation(path, layout, schema)
+    frame = pl.concat(validation.accepted(), rechunk=True)
+    return Validated(frame=frame, columns=validation.columns, report=validation.report)
 
 
-def _validate(
-    path: Path, layout: Layout, schema: Schema, sources: list[tuple[int, Column]], ignored: list[str]
-) -> Validated:
-    raw = pl.scan_csv(
-        path,
+class Validation:
+    """One file validated chunk by chunk.
+
+    `accepted()` yields the accepted rows of each chunk, typed and under their canonical names (an
+    empty frame when a chunk has none); `report` is complete once it is exhausted.
+    """
+
+    def __init__(self, path: Path, layout: Layout, schema: Schema) -> None:
+        self.path, self.layout = path, layout
+        sources, ignored = _match_columns(layout, schema)
+        try:
+            if schema.category is Category.custom:
+                sources = _infer_custom(path, layout, sources)
+            formats = _datetime_formats(path, layout, sources)
+        except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as exc:
+            raise _parse_error(path, str(exc)) from exc
+        self.columns = [column for _, column in sources]
+        self._rules = {
+            plain: [
+                _rule(pl.col(f"c{i}"), column, layout.delimiter, formats.get(column.name), plain=plain)
+                for i, column in sources
+            ]
+            for plain in (False, True)
+        }
+        self._names = [rule.name for rule in self._rules[False]]
+        self._checks = [(rule.name, rule.reasons) for rule in self._rules[False]] + _cross_checks(schema)
+        self._failed = [condition.fill_null(False) for _, reasons in self._checks for condition, _ in reasons]
+        self._text: dict[str, pl.DataType] = {f"c{i}": pl.String() for i in range(len(layout.header))}
+        numbers = {i for i, column in sources if column.kind in (Kind.number, Kind.integer)}
+        self._typed: dict[str, pl.DataType] = {
+            name: pl.Float64() if i in numbers else pl.String() for i, name in enumerate(self._text)
+        }
+        self.report = Report(delimiter=layout.delimiter_name, ignored_columns=ignored)
+        empty = pl.DataFrame(schema=self._text).with_row_index(_RECORD)
+        self.schema = self._parse(empty, plain=False).select(self._names).schema
+
+    def accepted(self) -> Iterator[pl.DataFrame]:
+        report = self.report
+        listed: list[pl.DataFrame] = []
+        counts: list[pl.DataFrame] = []
+        records = 0
+        try:
+            for number, piece in enumerate(_pieces(self.path)):
+                raw, plain = self._read(piece, first=number == 0)
+                del piece
+                frame = self._parse(raw.with_row_index(_RECORD, records), plain=plain)
+                records += raw.height
+                del raw
+                blank = int(frame.get_column(_BLANK).sum())
+                if blank:
+                    frame = frame.filter(~pl.col(_BLANK))
+                report.blank_lines += blank
+                report.rows_read += frame.height
+                if frame.get_column(_BAD).any():
+                    bad = frame.filter(pl.col(_BAD))
+                    frame = frame.filter(~pl.col(_BAD))
+                    report.rows_rejected += bad.height
+                    explained = _explain(bad, self._checks)
+                    del bad
+                    room = MAX_LISTED_PROBLEMS - sum(part.height for part in listed)
+                    if room > 0:
+                        listed.append(explained.head(room).select(_RECORD, _COLUMN, _REASON))
+                    counts.append(explained.group_by(_COLUMN, _REASON).agg(pl.len().alias("rows")))
+                report.rows_accepted += frame.height
+                yield frame.select(self._names)
+        except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as exc:
+            raise _parse_error(self.path, str(exc)) from exc
+        report.problems = [
+            {"line": int(row[_RECORD]) + 2, "column": row[_COLUMN], "reason": row[_REASON]}
+            for part in listed
+            for row in part.iter_rows(named=True)
+        ]
+        if counts:
+            totals = pl.concat(counts).group_by(_COLUMN, _REASON).agg(pl.col("rows").sum())
+            report.problem_counts = [
+                {"column": row[_COLUMN], "reason": row[_REASON], "rows": int(row["rows"])}
+                for row in totals.sort("rows", _COLUMN, descending=[True, False]).iter_rows(named=True)
+            ]
+        if report.rows_read == 0:
+            raise Unprocessable("The file has a header but no data rows")
+
+    def _read(self, piece: bytes, *, first: bool) -> tuple[pl.DataFrame, bool]:
+        """The cells of a piece, and whether it is plain: numbers already parsed, nothing to trim.
+
+        Most exports are plain; a piece with any whitespace or non-ASCII byte, or a number cell the
+        reader rejects, is read as text and every cell is parsed by the expressions instead.
+        """
+        if _plain(piece):
+            try:
+                return _read_piece(piece, self.layout, self._typed, first=first), True
+            except pl.exceptions.ComputeError:
+                pass
+        return _read_piece(piece, self.layout, self._text, first=first), False
+
+    def _parse(self, raw: pl.DataFrame, *, plain: bool) -> pl.DataFrame:
+        """Every cell of a chunk parsed, each row flagged blank and bad; reasons are worked out
+        later, for bad rows only."""
+        rules, failed = self._rules[plain], self._failed
+        return (
+            raw.lazy()
+            .with_columns(pl.all_horizontal(pl.exclude(_RECORD).is_null()).alias(_BLANK))
+            .select(
+                _RECORD,
+                _BLANK,
+                *[rule.value.alias(rule.name) for rule in rules],
+                *[rule.missing.alias(_missing(rule.name)) for rule in rules],
+            )
+            .with_columns(pl.any_horizontal(failed).alias(_BAD) if failed else pl.lit(False).alias(_BAD))
+            .collect()
+        )
+
+
+def _raw_chunks(path: Path, layout: Layout, columns: list[int]) -> Iterator[pl.DataFrame]:
+    """Some columns of the data rows as text, chunk by chunk."""
+    schema: dict[str, pl.DataType] = {f"c{i}": pl.String() for i in range(len(layout.header))}
+    for number, piece in enumerate(_pieces(path)):
+        yield _read_piece(piece, layout, schema, first=number == 0, columns=columns)
+
+
+def _read_piece(
+    piece: bytes,
+    layout: Layout,
+    schema: dict[str, pl.DataType],
+    *,
+    first: bool,
+    columns: list[int] | None = None,
+) -> pl.DataFrame:
+    if first:
+        return pl.read_csv(
+            piece,
+            has_header=False,
+            separator=layout.delimiter,
+            schema=schema,
+            columns=columns,
+            quote_char='"',
+        )
+    # A chunk's first line sets the number of fields the parser expects; after the first chunk,
+    # a line of empty fields (dropped again) keeps a short row from being read as the norm.
+    padding = (layout.delimiter * (len(schema) - 1) + "\n").encode()
+    frame = pl.read_csv(
+        padding + piece,
         has_header=False,
-        skip_rows=1,
         separator=layout.delimiter,
-        schema={f"c{i}": pl.String for i in range(len(layout.header))},
+        schema=schema,
+        columns=columns,
         quote_char='"',
     )
-    if schema.category is Category.custom:
-        sources = _infer_custom(raw, sources, layout.delimiter)
-    columns = [column for _, column in sources]
-    formats = _datetime_formats(raw, sources)
-    rules = [
-        _rule(pl.col(f"c{i}"), column, layout.delimiter, formats.get(column.name)) for i, column in sources
-    ]
-    checks = [(rule.name, rule.reasons) for rule in rules] + _cross_checks(schema)
-    failed = [condition.fill_null(False) for _, reasons in checks for condition, _ in reasons]
-    # One streaming pass parses every cell and flags each row; reasons are worked out for bad rows only.
-    parsed = (
-        raw.with_row_index(_RECORD)
-        .with_columns(pl.all_horizontal(pl.exclude(_RECORD).is_null()).alias(_BLANK))
-        .select(
-            _RECORD,
-            _BLANK,
-            *[rule.value.alias(rule.name) for rule in rules],
-            *[rule.missing.alias(_missing(rule.name)) for rule in rules],
-        )
-        .with_columns(pl.any_horizontal(failed).alias(_BAD) if failed else pl.lit(False).alias(_BAD))
+    return frame.slice(1)
+
+
+_WHITESPACE = (b" ", b"\t", b"\x0b", b"\x0c")
+
+
+def _plain(piece: bytes) -> bool:
+    """No cell of the piece can hold whitespace that trimming would remove (line ends aside)."""
+    return (
+        piece.isascii()
+        and not any(space in piece for space in _WHITESPACE)
+        and piece.count(b"\r") == piece.count(b"\r\n")
     )
-    frame = parsed.collect(engine="streaming")
-    blank_lines = int(frame.get_column(_BLANK).sum())
-    if blank_lines:
-        frame = frame.filter(~pl.col(_BLANK))
-    bad = frame.filter(pl.col(_BAD))
-    accepted = frame.filter(~pl.col(_BAD)) if bad.height else frame
-    accepted = accepted.select(rule.name for rule in rules)
-    problems, counts = _explain(bad, checks)
-    report = Report(
-        rows_read=frame.height,
-        rows_accepted=accepted.height,
-        rows_rejected=bad.height,
-        blank_lines=blank_lines,
-        delimiter=layout.delimiter_name,
-        ignored_columns=ignored,
-        problems=[
-            {"line": int(row[_RECORD]) + 2, "column": row[_COLUMN], "reason": row[_REASON]}
-            for row in problems.iter_rows(named=True)
-        ],
-        problem_counts=[
-            {"column": row[_COLUMN], "reason": row[_REASON], "rows": int(row["rows"])}
-            for row in counts.sort("rows", _COLUMN, descending=[True, False]).iter_rows(named=True)
-        ],
-    )
-    if report.rows_read == 0:
-        raise Unprocessable("The file has a header but no data rows")
-    return Validated(frame=accepted, columns=columns, report=report)
+
+
+def _pieces(path: Path) -> Iterator[bytes]:
+    """The bytes after the header, in pieces of about CHUNK_BYTES that each end at a record boundary.
+
+    A newline ends a record unless it is inside a quoted field, that is unless an odd number of
+    quote characters precede it. Every piece starts outside quotes, so only the piece is counted.
+    """
+    with path.open("rb") as handle:
+        pending = b""
+        header_done = False
+        while block := handle.read(CHUNK_BYTES):
+            data = pending + block if pending else block
+            if not header_done:
+                start = _first_record_end(data)
+                if start < 0:
+                    pending = data
+                    continue
+                data, header_done = data[start:], True
+            cut = _last_record_end(data)
+            if cut <= 0:
+                pending = data
+                continue
+            pending = data[cut:]
+            yield data[:cut]
+        if header_done and pending:
+            yield pending
+
+
+def _first_record_end(data: bytes) -> int:
+    quotes, start = 0, 0
+    newline = data.find(b"\n")
+    while newline >= 0:
+        quotes += data.count(b'"', start, newline)
+        if quotes % 2 == 0:
+            return newline + 1
+        start, newline = newline, data.find(b"\n", newline + 1)
+    return -1
+
+
+def _last_record_end(data: bytes) -> int:
+    quotes = data.count(b'"')
+    end = len(data)
+    newline = data.rfind(b"\n")
+    while newline >= 0:
+        quotes -= data.count(b'"', newline, end)
+        if quotes % 2 == 0:
+            return newline + 1
+        end, newline = newline, data.rfind(b"\n", 0, newline)
+    return -1
 
 
 def _match_columns(layout: Layout, schema: Schema) -> tuple[list[tuple[int, Column]], list[str]]:
@@ -209,9 +363,7 @@ def _require(layout: Layout, schema: Schema, claimed: dict[str, str]) -> None:
             )
 
 
-def _infer_custom(
-    raw: pl.LazyFrame, sources: list[tuple[int, Column]], delimiter: str
-) -> list[tuple[int, Column]]:
+def _infer_custom(path: Path, layout: Layout, sources: list[tuple[int, Column]]) -> list[tuple[int, Column]]:
     """Columns of a custom upload that are not in the catalog become numbers when every value is one."""
     unknown = [(i, c) for i, c in sources if c.name not in catalog.KNOWN_COLUMNS]
     if not unknown:
@@ -220,9 +372,16 @@ def _infer_custom(
     for i, column in unknown:
         cell = pl.col(f"c{i}")
         tests.append(
-            (_trimmed(cell).is_null() | _number(cell, delimiter).is_not_null()).all().alias(column.name)
+            (_trimmed(cell).is_null() | _number(cell, layout.delimiter).is_not_null())
+            .all()
+            .alias(column.name)
         )
-    numeric = raw.select(tests).collect(engine="streaming").row(0, named=True)
+    numeric = {c.name: True for _, c in unknown}
+    for raw in _raw_chunks(path, layout, [i for i, _ in unknown]):
+        for name, verdict in raw.select(tests).row(0, named=True).items():
+            numeric[name] = numeric[name] and bool(verdict)
+        if not any(numeric.values()):
+            break
     inferred = {
         c.name: Column(c.name, c.label, Kind.number if numeric[c.name] else Kind.text) for _, c in unknown
     }
@@ -246,8 +405,8 @@ def _missing(name: str) -> str:
     return f"__missing__{name}"
 
 
-def _trimmed(cell: pl.Expr) -> pl.Expr:
-    text = cell.str.strip_chars()
+def _trimmed(cell: pl.Expr, *, plain: bool = False) -> pl.Expr:
+    text = cell if plain else cell.str.strip_chars()
     return pl.when(text != "").then(text)
 
 
@@ -260,7 +419,11 @@ def _number(cell: pl.Expr, delimiter: str) -> pl.Expr:
     return pl.when(number.is_finite()).then(number)
 
 
-def _rule(cell: pl.Expr, column: Column, delimiter: str, datetime_format: str | None) -> _Rule:
+def _rule(
+    cell: pl.Expr, column: Column, delimiter: str, datetime_format: str | None, *, plain: bool = False
+) -> _Rule:
+    """`plain`: the chunk has no whitespace to trim, and its number cells were parsed by the CSV reader
+    (which accepts exactly the text that `_number` accepts, with the same values)."""
     parsed, missing = pl.col(column.name), pl.col(_missing(column.name))
     reasons: list[tuple[pl.Expr, str]] = []
     if column.required:
@@ -269,7 +432,7 @@ def _rule(cell: pl.Expr, column: Column, delimiter: str, datetime_format: str | 
     # Empty fields arrive as null: a cell that is present but does not parse is a typing error.
     unparsed = ~missing & parsed.is_null()
     if column.kind in (Kind.number, Kind.integer):
-        value = _number(cell, delimiter)
+        value = pl.when(cell.is_finite()).then(cell) if plain else _number(cell, delimiter)
         reasons.append((unparsed, "not a number"))
         if column.kind is Kind.integer:
             reasons.append((parsed != parsed.round(0), "not a whole number"))
@@ -297,7 +460,7 @@ def _rule(cell: pl.Expr, column: Column, delimiter: str, datetime_format: str | 
         allowed = ", ".join(sorted(set(column.codes.values())))
         reasons.append((unparsed, f"not one of the accepted codes ({allowed})"))
     elif column.kind is Kind.datetime:
-        value = _datetime(cell, datetime_format)
+        value = _datetime(cell, datetime_format, plain=plain)
         shown = (datetime_format or _DATETIME_FORMATS[0]).replace("%.f", "[.fff]")
         reasons.append((unparsed, f"not a date-time in this column's format ({shown})"))
         latest = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
@@ -305,7 +468,7 @@ def _rule(cell: pl.Expr, column: Column, delimiter: str, datetime_format: str | 
             ((parsed < _EARLIEST) | (parsed > latest), "outside the plausible range 1900-01-01 to today")
         )
     else:
-        value = _trimmed(cell)
+        value = _trimmed(cell, plain=plain)
         if column.kind is Kind.code:
             value = value.str.to_uppercase()
         reasons.append(
@@ -326,31 +489,36 @@ def _rule(cell: pl.Expr, column: Column, delimiter: str, datetime_format: str | 
     return _Rule(column.name, value, cell.is_null(), reasons)
 
 
-def _datetime(cell: pl.Expr, datetime_format: str | None) -> pl.Expr:
+def _datetime(cell: pl.Expr, datetime_format: str | None, *, plain: bool = False) -> pl.Expr:
     if datetime_format is None:
         return pl.lit(None, dtype=pl.Datetime("us"))
-    text = cell.str.strip_chars()
+    text = cell if plain else cell.str.strip_chars()
     if datetime_format == "%Y-%m-%d":
         return text.str.to_date(datetime_format, strict=False).cast(pl.Datetime("us"))
     # No cache: timestamps are nearly all distinct, and the cache halves the parsing speed.
     return text.str.to_datetime(datetime_format, strict=False, time_unit="us", cache=False)
 
 
-def _datetime_formats(raw: pl.LazyFrame, sources: list[tuple[int, Column]]) -> dict[str, str | None]:
+def _datetime_formats(path: Path, layout: Layout, sources: list[tuple[int, Column]]) -> dict[str, str | None]:
     """One ISO 8601 layout per date-time column, chosen on its first values (exports use one layout)."""
     columns = [(i, c) for i, c in sources if c.kind is Kind.datetime]
     if not columns:
         return {}
-    samples = raw.select(
-        pl.col(f"c{i}").drop_nulls().str.strip_chars().head(_FORMAT_SAMPLE).implode().alias(c.name)
-        for i, c in columns
-    ).collect()
+    samples: dict[str, list[str]] = {c.name: [] for _, c in columns}
+    for raw in _raw_chunks(path, layout, [i for i, _ in columns]):
+        for i, column in columns:
+            sample = samples[column.name]
+            if len(sample) < _FORMAT_SAMPLE:
+                values = raw.get_column(f"c{i}").drop_nulls().str.strip_chars()
+                sample += values.head(_FORMAT_SAMPLE - len(sample)).to_list()
+        if all(len(sample) >= _FORMAT_SAMPLE for sample in samples.values()):
+            break
     chosen: dict[str, str | None] = {}
     for _, column in columns:
-        sample = pl.Series(samples[column.name][0], dtype=pl.String)
+        sample_series = pl.Series(samples[column.name], dtype=pl.String)
         best, best_hits = None, 0
         for fmt in _DATETIME_FORMATS:
-            hits = _datetime(pl.lit(sample), fmt).is_not_null().sum()
+            hits = _datetime(pl.lit(sample_series), fmt).is_not_null().sum()
             count = int(pl.select(hits).item())
             if count > best_hits:
                 best, best_hits = fmt, count
@@ -371,21 +539,12 @@ def _cross_checks(schema: Schema) -> list[tuple[str, list[tuple[pl.Expr, str]]]]
     return [("value", [((value < low) | (value > high), "outside the plausible range for its LOINC code")])]
 
 
-def _explain(
-    bad: pl.DataFrame, checks: list[tuple[str, list[tuple[pl.Expr, str]]]]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The first failing (column, reason) of each rejected row: listed for the first rows, counted for all."""
+def _explain(bad: pl.DataFrame, checks: list[tuple[str, list[tuple[pl.Expr, str]]]]) -> pl.DataFrame:
+    """The record number and first failing (column, reason) of each rejected row."""
     reasons = [(name, condition, reason) for name, conditions in checks for condition, reason in conditions]
-    if not reasons or bad.height == 0:
-        empty = pl.DataFrame(
-            schema={_RECORD: pl.UInt32, _COLUMN: pl.String, _REASON: pl.String, "rows": pl.UInt32}
-        )
-        return empty, empty
     first_reason = pl.coalesce([pl.when(c).then(pl.lit(r)) for _, c, r in reasons]).alias(_REASON)
     first_column = pl.coalesce([pl.when(c).then(pl.lit(n)) for n, c, _ in reasons]).alias(_COLUMN)
-    explained = bad.select(_RECORD, first_column, first_reason)
-    counts = explained.group_by(_COLUMN, _REASON).agg(pl.len().alias("rows"))
-    return explained.head(MAX_LISTED_PROBLEMS), counts
+    return bad.select(_RECORD, first_column, first_reason)
 
 
 def _parse_error(path: Path, message: str) -> Unprocessable:

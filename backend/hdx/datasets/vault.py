@@ -99,13 +99,22 @@ def pseudonym_key(kek: bytes) -> bytes:
 
 def pseudonymize(key: bytes, identifiers: list[str]) -> list[str]:
     """HMAC-SHA256 of each identifier (stripped), as hex. Callers pass each distinct identifier once."""
-    base = hmac.HMAC(key, hashes.SHA256())
-    out = []
-    for identifier in identifiers:
-        mac = base.copy()
-        mac.update(identifier.strip().encode())
-        out.append(mac.finalize()[:PSEUDONYM_BYTES].hex())
-    return out
+    return [digest.hex() for digest in Pseudonymizer(key).digests(identifiers)]
+
+
+class Pseudonymizer:
+    """The truncated HMAC-SHA256 of identifiers (stripped) under one organization's key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._base = hmac.HMAC(key, hashes.SHA256())
+
+    def digests(self, identifiers: list[str]) -> list[bytes]:
+        base, out = self._base, []
+        for identifier in identifiers:
+            mac = base.copy()
+            mac.update(identifier.strip().encode())
+            out.append(mac.finalize()[:PSEUDONYM_BYTES])
+        return out
 
 
 def read_blob(path: Path, dek: bytes, context: bytes) -> bytes:

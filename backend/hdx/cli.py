@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from hdx.agent.commands import agent_app
 from hdx.config import get_settings
 
 app = typer.Typer(help="HDX Health Data Exchange", no_args_is_help=True)
@@ -17,6 +18,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
 keys_app = typer.Typer(help="Encryption keys of the dataset vault", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(agent_app, name="agent")
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 
@@ -148,6 +150,19 @@ def keys_rotate_master(
         typer.echo(f"installed the new master key in {settings.master_key_file}")
     else:
         typer.echo("now set HDX_MASTER_KEY to the new key and restart every exchange and worker process")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the demo exchange (0: any free port)")] = 0,
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the exchange's data and logs in this directory")
+    ] = None,
+) -> None:
+    """Three hospitals, a third of the diabetes data each: secure mean and variance with real agents."""
+    from hdx.agent.demo import run_demo
+
+    raise typer.Exit(run_demo(port=port, keep=keep))
 
 
 def main() -> None:

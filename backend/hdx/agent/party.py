@@ -1,0 +1,100 @@
+"""Between the agent's records and a protocol's party side: setups, contributions and messages."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+
+import polars as pl
+
+from hdx.agent.keystore import AgentKeys
+from hdx.agent.store import LocalComputation, StoredParty
+from hdx.analyses import Contribution, Layout, get_analysis
+from hdx.computations import framing
+from hdx.computations.models import EXCHANGE_INDEX
+from hdx.computations.schemas import PartyKeysOut
+from hdx.protocols.base import Envelope, Outgoing, PartyInfo, PartySetup
+
+
+def stored_parties(bound: Iterable[PartyKeysOut], indices: set[int]) -> list[StoredParty]:
+    """The keys the exchange bound to each starting party, pinned for the whole computation: a key
+    swapped later by the exchange is never followed."""
+    parties = []
+    for party in sorted(bound, key=lambda p: p.party_index):
+        if party.party_index not in indices:
+            continue
+        if party.keys is None:
+            raise ValueError(f"party {party.party_index} ({party.organization_name}) has no agent keys")
+        parties.append(
+            StoredParty(
+                index=party.party_index,
+                organization_id=party.organization_id,
+                x25519_public=party.keys.x25519_public,
+                ed25519_public=party.keys.ed25519_public,
+            )
+        )
+    return parties
+
+
+def setup_of(local: LocalComputation, keys: AgentKeys) -> PartySetup:
+    return PartySetup(
+        computation_id=local.computation_id,
+        protocol=local.protocol,
+        threshold=local.threshold,
+        my_index=local.my_index,
+        parties=tuple(
+            PartyInfo(
+                index=p.index,
+                organization_id=p.organization_id,
+                x25519_public=base64.b64decode(p.x25519_public),
+                ed25519_public=base64.b64decode(p.ed25519_public),
+            )
+            for p in local.parties
+        ),
+        x25519_private=keys.x25519_private,
+        ed25519_private=keys.ed25519_private,
+        analysis=local.analysis,
+        params=local.params,
+        k=local.k,
+    )
+
+
+def contribution(
+    frame: pl.DataFrame, analysis: str, params: dict[str, object], k: int
+) -> tuple[Contribution, Layout]:
+    """This party's vector and the layout bounding it; raises AnalysisError or DisclosureError when
+    the local rows cannot be used (missing columns, fewer than k rows)."""
+    implementation = get_analysis(analysis)
+    parsed = implementation.parse(params)
+    local = implementation.local(frame, parsed, k=k)
+    return local, implementation.layout(parsed, max_rows=max(1, frame.height))
+
+
+def envelopes(frames: Iterable[framing.Frame]) -> list[Envelope]:
+    """Round messages as the protocol reads them, each once even when fetched more than once."""
+    unique: dict[tuple[int, int, int, str], framing.Frame] = {}
+    for frame in frames:
+        unique.setdefault((frame.round, frame.sender, frame.recipient, frame.kind), frame)
+    return [
+        Envelope(
+            round=f.round,
+            sender=f.sender,
+            recipient=None if f.recipient == EXCHANGE_INDEX else f.recipient,
+            kind=f.kind,
+            payload=f.payload,
+        )
+        for f in unique.values()
+    ]
+
+
+def outbox(round_number: int, sender: int, outgoing: Sequence[Outgoing]) -> list[framing.Frame]:
+    return [
+        framing.Frame(
+            round_number,
+            sender,
+            EXCHANGE_INDEX if message.recipient is None else message.recipient,
+            message.kind,
+            message.payload,
+        )
+        for message in outgoing
+    ]

@@ -56,6 +56,9 @@ def setup_of(local: LocalComputation, keys: AgentKeys) -> PartySetup:
         analysis=local.analysis,
         params=local.params,
         k=local.k,
+        requester_organization_id=local.requester_organization_id,
+        epsilon=local.epsilon,
+        delta=local.delta,
     )
 
 

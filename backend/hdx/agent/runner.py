@@ -221,6 +221,9 @@ class Agent:
             rows=contribution.rows,
             clipped=contribution.clipped,
             rounds=protocol.rounds(),
+            requester_organization_id=item.requester_organization_id,
+            epsilon=item.epsilon,
+            delta=item.delta,
         )
         state = protocol.start(party.setup_of(local, self.keys), contribution, layout)
         self.store.begin(local, state)

@@ -46,6 +46,10 @@ class LocalComputation:
     rows: int
     clipped: int
     rounds: int
+    # The result recipient (paillier, hybrid) and the release's privacy parameters.
+    requester_organization_id: str = ""
+    epsilon: float | None = None
+    delta: float | None = None
     stepped: int = 0
     posted: int = 0
     status: str = "running"

@@ -1,13 +1,24 @@
-"""The exchange side of the shamir and secagg protocols, plugged into the lifecycle.
+"""The exchange side of the registered protocols (shamir, secagg, paillier, hybrid), plugged into the lifecycle.
 
 Stateless by design: every hook re-reads the stored round messages, so an exchange restarted between two
 rounds carries on where the database says the computation is. The protocol arithmetic (signature checks,
-interpolation, unmasking) is pure code in hdx.protocols and runs in a worker thread.
+interpolation, unmasking, homomorphic additions) is pure code in hdx.protocols and runs in a worker thread.
+
+Differential privacy (central mode, hdx.privacy.central): whoever first sees the aggregate noises it. For
+shamir and secagg that is the exchange, here, before finalizing. For paillier and hybrid the exchange only
+ever holds ciphertexts, so the recipient's party noises the values it decrypted and declares the noise,
+which is checked against the exchange's own calibration. The budgets of the contributing datasets are
+charged, in the transaction that makes the values learnable: with the result for shamir and secagg, and
+with the broadcast that lets the recipient decrypt for paillier and hybrid (from then on the recipient
+knows the noised values, whether or not a result is recorded). An exhausted budget fails the computation
+before anything is released. Distributed noise (each agent adding its share) is not offered: computations
+carry no mode, so every DP computation is central.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +36,9 @@ from hdx.computations.models import (
 )
 from hdx.crypto.errors import CryptoError
 from hdx.db import utcnow
+from hdx.privacy import central
+from hdx.privacy import service as privacy
+from hdx.privacy.errors import PrivacyError
 from hdx.protocols import Envelope, PartyInfo
 from hdx.protocols.base import Aggregate, Delivered, ExchangeContext, ExchangeProtocol
 from hdx.protocols.fixed_point import EncodingPlan, decode_sum, protocol_layout
@@ -36,6 +50,18 @@ _TOOK_PART = frozenset({*lifecycle.IN_PLAY, ParticipantStatus.dropped})
 
 def _in_play(parties: list[Participant]) -> list[int]:
     return [p.party_index for p in parties if p.status in lifecycle.IN_PLAY]
+
+
+def _recipient(computation: Computation, parties: list[Participant]) -> int | None:
+    """The requesting organization's party, which receives paillier and hybrid results."""
+    for party in parties:
+        if party.organization_id == computation.requester_organization_id:
+            return party.party_index
+    return None
+
+
+class _Refused(Exception):
+    """The release cannot go ahead (an exhausted privacy budget); the computation fails with this reason."""
 
 
 class ProtocolCoordinator:
@@ -52,7 +78,9 @@ class ProtocolCoordinator:
             for m in stored
             if m.sender_index != EXCHANGE_INDEX
         ]
-        return self.protocol.waiting_for(computation.current_round, _in_play(parties), delivered)
+        return self.protocol.waiting_for(
+            computation.current_round, _in_play(parties), delivered, _recipient(computation, parties)
+        )
 
     async def on_round_complete(self, session: AsyncSession, computation: Computation) -> None:
         if computation.status is not ComputationStatus.running:
@@ -71,12 +99,18 @@ class ProtocolCoordinator:
             outcome = await anyio.to_thread.run_sync(
                 self.protocol.complete_round, context, round_number, _in_play(parties), messages
             )
-        except (CryptoError, AnalysisError) as exc:
+        except (CryptoError, AnalysisError, PrivacyError) as exc:
             await self._fail(session, computation, f"round {round_number}: {exc}")
             return
         if isinstance(outcome, Aggregate):
             await self._release(session, computation, outcome)
             return
+        if outcome.releases is not None and computation.dp_epsilon is not None:
+            try:
+                await self._charge(session, computation, parties, outcome.releases)
+            except _Refused as exc:
+                await self._fail(session, computation, str(exc))
+                return
         now = utcnow()
         await lifecycle.start_round(session, computation, round_number + 1, now=now)
         for broadcast in outcome.broadcasts:
@@ -118,21 +152,41 @@ class ProtocolCoordinator:
             if p.party_key_id is not None
         )
         return ExchangeContext(
-            computation.id, computation.threshold, infos, computation.analysis, computation.params
+            computation.id,
+            computation.threshold,
+            infos,
+            computation.analysis,
+            computation.params,
+            requester_organization_id=computation.requester_organization_id,
+            epsilon=computation.dp_epsilon,
+            delta=computation.dp_delta,
         )
 
     async def _release(self, session: AsyncSession, computation: Computation, aggregate: Aggregate) -> None:
         analysis = get_analysis(computation.analysis)
         layout = protocol_layout(computation.analysis, computation.params)
         encoding = EncodingPlan(layout, aggregate.frac_bits, self.protocol.modulus())
+        vector = decode_sum(encoding, aggregate.values)
+        parties = await repository.participants(session, computation.id)
+        dp: dict[str, Any] | None = None
         try:
-            result = analysis.finalize(
-                decode_sum(encoding, aggregate.values), analysis.parse(computation.params), k=computation.k
-            )
-        except AnalysisError as exc:
+            if computation.dp_epsilon is not None:
+                vector, dp = await self._noise(
+                    computation, aggregate, vector, _recipient(computation, parties)
+                )
+                if aggregate.noise is None:
+                    # The exchange is the first to see these values: charge now, with the result.
+                    dp |= await self._charge(session, computation, parties, aggregate.contributors)
+                else:
+                    dp |= _charges(computation, parties, aggregate.contributors)
+            result = analysis.finalize(vector, analysis.parse(computation.params), k=computation.k)
+        except (AnalysisError, PrivacyError) as exc:
             await self._fail(session, computation, f"the aggregate cannot be released: {exc}")
             return
-        protection = {
+        except _Refused as exc:
+            await self._fail(session, computation, str(exc))
+            return
+        protection: dict[str, Any] = {
             "protocol": computation.protocol.value,
             "threshold": computation.threshold,
             "parties": aggregate.contributors,
@@ -140,15 +194,71 @@ class ProtocolCoordinator:
             "clipped": result.clipped,
             "suppressed": result.suppressed,
             "frac_bits": aggregate.frac_bits,
+            "epsilon_spent": computation.dp_epsilon,
         }
+        if dp is not None:
+            protection["differential_privacy"] = dp
         await relay.record_result(
             session, computation, result.model_dump(mode="json"), protection, now=utcnow()
         )
+
+    async def _noise(
+        self, computation: Computation, aggregate: Aggregate, vector: Any, recipient: int | None
+    ) -> tuple[Any, dict[str, Any]]:
+        """The released vector and how it was noised: here, or (declared and checked) by the recipient."""
+        assert computation.dp_epsilon is not None
+        mechanism = await anyio.to_thread.run_sync(
+            central.plan,
+            computation.analysis,
+            computation.params,
+            computation.dp_epsilon,
+            computation.dp_delta,
+        )
+        if aggregate.noise is None:
+            noisy = await anyio.to_thread.run_sync(mechanism.release, vector)
+            return noisy.vector, {"mode": "central", "noised_by": "exchange"} | central.describe(noisy.spend)
+        central.check_declared(aggregate.noise, mechanism.spend)
+        return vector, {"mode": "central", "noised_by": f"party {recipient} (the result recipient)"} | dict(
+            aggregate.noise
+        )
+
+    async def _charge(
+        self,
+        session: AsyncSession,
+        computation: Computation,
+        parties: list[Participant],
+        contributors: list[int],
+    ) -> dict[str, Any]:
+        """Charge the computation's epsilon and delta to every contributing vault dataset, all or none."""
+        charges = _charges(computation, parties, contributors)
+        if charges["charged"]:
+            assert computation.dp_epsilon is not None
+            try:
+                await privacy.charge(
+                    session,
+                    list(charges["charged"]),
+                    computation.dp_epsilon,
+                    computation.dp_delta or 0.0,
+                    f"computation:{computation.id}",
+                )
+            except privacy.PrivacyBudgetExhausted as exc:
+                raise _Refused(f"privacy budget exhausted (429): {exc}") from exc
+        return charges
 
     async def _fail(self, session: AsyncSession, computation: Computation, reason: str) -> None:
         await lifecycle.transition(
             session, computation, ComputationStatus.failed, now=utcnow(), reason=reason
         )
+
+
+def _charges(computation: Computation, parties: list[Participant], contributors: list[int]) -> dict[str, Any]:
+    """Who pays for a release: each contributing vault dataset its epsilon; data an agent read from its
+    organization's own systems has no ledger here, so those parties are listed as not charged."""
+    covered = [p for p in parties if p.party_index in set(contributors)]
+    return {
+        "charged": {p.dataset_id: computation.dp_epsilon for p in covered if p.dataset_id is not None},
+        "not_charged": sorted(p.party_index for p in covered if p.dataset_id is None),
+    }
 
 
 def install() -> None:

@@ -36,6 +36,8 @@ class MessageType(IntEnum):
     MASKED_INPUT = 5
     UNMASKING_SHARES = 6
     CIPHERTEXT = 7
+    PAILLIER_KEY = 8
+    DECRYPTED_AGGREGATE = 9
 
 
 @dataclass(frozen=True)

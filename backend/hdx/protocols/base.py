@@ -53,7 +53,7 @@ class Outgoing:
 @dataclass(frozen=True)
 class PartySetup:
     computation_id: str
-    protocol: str  # "shamir" | "secagg"
+    protocol: str  # "shamir" | "secagg" | "paillier" | "hybrid"
     threshold: int
     my_index: int
     # Every party that accepted (including any dropped since, and me): the encoding depends on their number.
@@ -63,6 +63,11 @@ class PartySetup:
     analysis: str
     params: dict[str, Any]
     k: int
+    # The organization that asked for the computation: its party receives the result of paillier and
+    # hybrid, and (central differential privacy) noises it before anyone else sees it.
+    requester_organization_id: str = ""
+    epsilon: float | None = None
+    delta: float | None = None
 
     def party(self, index: int) -> PartyInfo:
         for info in self.parties:
@@ -101,6 +106,9 @@ class ExchangeContext:
     parties: tuple[PartyInfo, ...]  # every party that accepted, as in PartySetup
     analysis: str
     params: dict[str, Any]
+    requester_organization_id: str = ""
+    epsilon: float | None = None
+    delta: float | None = None
 
     def verify_key(self, index: int) -> bytes:
         for info in self.parties:
@@ -123,6 +131,10 @@ class NextRound:
     """Open the next round, publishing these broadcasts in it."""
 
     broadcasts: list[Outgoing]
+    # Set when these broadcasts let the result recipient decrypt the aggregate: the parties whose data it
+    # covers. With differential privacy their budgets are charged before the broadcasts are published,
+    # since from then on the (noised) values can be known.
+    releases: list[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,9 @@ class Aggregate:
     values: NDArray[np.int64]
     contributors: list[int]
     frac_bits: int
+    # Set when the recipient already noised the aggregate (paillier, hybrid with differential privacy):
+    # mechanism, epsilon, delta and scale, as the recipient signed them.
+    noise: dict[str, Any] | None = None
 
 
 class ExchangeProtocol(Protocol):
@@ -139,8 +154,13 @@ class ExchangeProtocol(Protocol):
 
     def modulus(self) -> int: ...
 
-    def waiting_for(self, round: int, in_play: Sequence[int], delivered: Sequence[Delivered]) -> list[int]:
-        """Parties in play that have not yet posted everything `round` asks of them."""
+    def waiting_for(
+        self, round: int, in_play: Sequence[int], delivered: Sequence[Delivered], recipient: int | None = None
+    ) -> list[int]:
+        """Parties in play that have not yet posted everything `round` asks of them.
+
+        `recipient` is the requesting organization's party (None if it takes no part), which alone
+        speaks in some rounds of paillier and hybrid."""
         ...
 
     def complete_round(

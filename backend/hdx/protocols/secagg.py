@@ -266,7 +266,9 @@ class SecaggExchange:
     def modulus(self) -> int:
         return RING_MODULUS
 
-    def waiting_for(self, round: int, in_play: Sequence[int], delivered: Sequence[Delivered]) -> list[int]:
+    def waiting_for(
+        self, round: int, in_play: Sequence[int], delivered: Sequence[Delivered], recipient: int | None = None
+    ) -> list[int]:
         seen = {(d.sender, d.recipient, d.kind) for d in delivered}
         kind = {2: MASKED, 3: REVEAL}.get(round, KEYS)
         owed = {i: [(i, EXCHANGE, kind)] for i in in_play}

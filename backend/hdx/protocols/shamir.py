@@ -14,6 +14,7 @@ Round 2  each contributor opens the shares from every contributor, adds them to 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from hdx.analyses import Contribution, Layout
@@ -76,6 +77,65 @@ def open_vector(body: bytes, length: int, what: str) -> U64Array:
     return vector
 
 
+def share_input(setup: PartySetup, contribution: Contribution, layout: Layout) -> dict[str, Any]:
+    """Round 1 of shamir (and hybrid): the sealed, signed shares for the others and the share kept."""
+    plan = fixed_point.plan(setup.analysis, setup.params, len(setup.parties), FIELD_PRIME)
+    check_layout(layout, plan)
+    vector = encoding.to_field(fixed_point.encode_contribution(plan, contribution))
+    indexes = sorted(p.index for p in setup.parties)
+    # Evaluation points are party indexes, which may have gaps where invited organizations declined.
+    shares = shamir.share(vector, setup.threshold, max(indexes))
+    cid, me = UUID(setup.computation_id), setup.my_index
+    messages = []
+    for j in indexes:
+        if j == me:
+            continue
+        binding = Binding(cid, 1, me, j)
+        sealed = seal(setup.party(j).x25519_public, binding, wire.pack_vector(shares[j - 1]))
+        payload = sign_message(setup.ed25519_private, MessageType.SEALED_SHARE, binding, sealed)
+        messages.append(Outgoing(SHARE, j, payload))
+    return {
+        "frac_bits": plan.frac_bits,
+        "length": plan.length,
+        "own_share": state.encode_bytes(wire.pack_vector(shares[me - 1])),
+        # Sealing draws fresh ephemeral keys, so round 1 is sealed once, here, and replayed as is.
+        "round1": state.dump_outgoing(messages),
+    }
+
+
+def sum_shares(
+    setup: PartySetup, fields: dict[str, Any], contributors: list[int], inbox: Sequence[Envelope]
+) -> U64Array:
+    """My partial sum: my own share plus the share every other contributor sealed to me."""
+    cid, length = UUID(setup.computation_id), int(fields["length"])
+    vectors = [wire.unpack_vector(state.decode_bytes(fields["own_share"]), length)]
+    for sender in contributors:
+        if sender != setup.my_index:
+            vectors.append(_share(setup, cid, inbox, sender, length))
+    return sum_mod(vectors)
+
+
+def _share(setup: PartySetup, cid: UUID, inbox: Sequence[Envelope], sender: int, length: int) -> U64Array:
+    binding = Binding(cid, 1, sender, setup.my_index)
+    message = find(inbox, 1, sender, setup.my_index, SHARE)
+    if message is None:
+        raise IntegrityError(
+            f"the exchange lists party {sender} as a contributor but relayed no share from it"
+        )
+    sealed = open_message(
+        setup.party(sender).ed25519_public, MessageType.SEALED_SHARE, binding, message.payload
+    )
+    return open_vector(open_sealed(setup.x25519_private, binding, sealed), length, binding.describe())
+
+
+def check_contributors(setup: PartySetup, contributors: list[int]) -> None:
+    if len(contributors) < setup.threshold:
+        raise IntegrityError(
+            f"the exchange announced {len(contributors)} contributors, fewer than the threshold "
+            f"{setup.threshold}: a sum over so few would expose them"
+        )
+
+
 class ShamirParty:
     name = NAME
 
@@ -84,31 +144,7 @@ class ShamirParty:
 
     def start(self, setup: PartySetup, contribution: Contribution, layout: Layout) -> bytes:
         check_setup(setup, NAME)
-        plan = fixed_point.plan(setup.analysis, setup.params, len(setup.parties), FIELD_PRIME)
-        check_layout(layout, plan)
-        vector = encoding.to_field(fixed_point.encode_contribution(plan, contribution))
-        indexes = sorted(p.index for p in setup.parties)
-        # Evaluation points are party indexes, which may have gaps where invited organizations declined.
-        shares = shamir.share(vector, setup.threshold, max(indexes))
-        cid, me = UUID(setup.computation_id), setup.my_index
-        messages = []
-        for j in indexes:
-            if j == me:
-                continue
-            binding = Binding(cid, 1, me, j)
-            sealed = seal(setup.party(j).x25519_public, binding, wire.pack_vector(shares[j - 1]))
-            payload = sign_message(setup.ed25519_private, MessageType.SEALED_SHARE, binding, sealed)
-            messages.append(Outgoing(SHARE, j, payload))
-        return state.dump(
-            NAME,
-            {
-                "frac_bits": plan.frac_bits,
-                "length": plan.length,
-                "own_share": state.encode_bytes(wire.pack_vector(shares[me - 1])),
-                # Sealing draws fresh ephemeral keys, so round 1 is sealed once, here, and replayed as is.
-                "round1": state.dump_outgoing(messages),
-            },
-        )
+        return state.dump(NAME, share_input(setup, contribution, layout))
 
     def step(
         self, setup: PartySetup, party_state: bytes, round: int, inbox: Sequence[Envelope]
@@ -123,36 +159,17 @@ class ShamirParty:
         if me not in contributors:
             # Dropped in round 1: the others sum without this party's shares and expect nothing from it.
             return party_state, []
-        if len(contributors) < setup.threshold:
-            raise IntegrityError(
-                f"the exchange announced {len(contributors)} contributors, fewer than the threshold "
-                f"{setup.threshold}: a sum over so few would expose them"
-            )
-        cid, length = UUID(setup.computation_id), int(fields["length"])
-        vectors = [wire.unpack_vector(state.decode_bytes(fields["own_share"]), length)]
-        for sender in contributors:
-            if sender == me:
-                continue
-            vectors.append(self._share(setup, cid, inbox, sender, length))
-        body = bytes([fields["frac_bits"]]) + pack_indexes(contributors) + wire.pack_vector(sum_mod(vectors))
+        check_contributors(setup, contributors)
+        cid = UUID(setup.computation_id)
+        body = (
+            bytes([fields["frac_bits"]])
+            + pack_indexes(contributors)
+            + wire.pack_vector(sum_shares(setup, fields, contributors, inbox))
+        )
         payload = sign_message(
             setup.ed25519_private, MessageType.PARTIAL_SUM, Binding(cid, 2, me, EXCHANGE), body
         )
         return party_state, [Outgoing(PARTIAL, None, payload)]
-
-    def _share(
-        self, setup: PartySetup, cid: UUID, inbox: Sequence[Envelope], sender: int, length: int
-    ) -> U64Array:
-        binding = Binding(cid, 1, sender, setup.my_index)
-        message = find(inbox, 1, sender, setup.my_index, SHARE)
-        if message is None:
-            raise IntegrityError(
-                f"the exchange lists party {sender} as a contributor but relayed no share from it"
-            )
-        sealed = open_message(
-            setup.party(sender).ed25519_public, MessageType.SEALED_SHARE, binding, message.payload
-        )
-        return open_vector(open_sealed(setup.x25519_private, binding, sealed), length, binding.describe())
 
 
 class ShamirExchange:
@@ -161,7 +178,9 @@ class ShamirExchange:
     def modulus(self) -> int:
         return FIELD_PRIME
 
-    def waiting_for(self, round: int, in_play: Sequence[int], delivered: Sequence[Delivered]) -> list[int]:
+    def waiting_for(
+        self, round: int, in_play: Sequence[int], delivered: Sequence[Delivered], recipient: int | None = None
+    ) -> list[int]:
         seen = {(d.sender, d.recipient, d.kind) for d in delivered}
         if round == 1:
             owed = {i: [(i, j, SHARE) for j in in_play if j != i] for i in in_play}
@@ -175,18 +194,7 @@ class ShamirExchange:
         plan = fixed_point.plan(context.analysis, context.params, len(context.parties), FIELD_PRIME)
         cid = UUID(context.computation_id)
         if round == 1:
-            contributors = sorted(in_play)
-            require_quorum(len(contributors), context.threshold, "completed round 1")
-            for sender in contributors:
-                for recipient in contributors:
-                    if recipient != sender:
-                        check_signed(
-                            context,
-                            messages,
-                            MessageType.SEALED_SHARE,
-                            Binding(cid, 1, sender, recipient),
-                            SHARE,
-                        )
+            contributors = check_shares(context, in_play, messages)
             return NextRound([Outgoing(CONTRIBUTORS, None, pack_indexes(contributors))])
         contributors, _ = unpack_indexes(announcement(messages, 2, CONTRIBUTORS))
         senders = sorted(in_play)
@@ -218,6 +226,20 @@ class ShamirExchange:
                 f"{what} adds the shares of parties {summed}, not of the contributors {contributors}"
             )
         return open_vector(body[offset:], plan.length, what)
+
+
+def check_shares(context: ExchangeContext, in_play: Sequence[int], messages: Sequence[Envelope]) -> list[int]:
+    """Round 1 of shamir (and hybrid): every contributor's share to every other is signed by it."""
+    cid = UUID(context.computation_id)
+    contributors = sorted(in_play)
+    require_quorum(len(contributors), context.threshold, "completed round 1")
+    for sender in contributors:
+        for recipient in contributors:
+            if recipient != sender:
+                check_signed(
+                    context, messages, MessageType.SEALED_SHARE, Binding(cid, 1, sender, recipient), SHARE
+                )
+    return contributors
 
 
 def require_quorum(count: int, threshold: int, what: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from hdx.auth.models import Role
+from hdx.computations import coordination
+from hdx.computations.models import ProtocolName
 from tests.conftest import MakeUser, UserHandle
 
 ORGS = ("North Hospital", "South Clinic", "East Laboratory")
@@ -119,3 +122,15 @@ async def post_message(
 
 def b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
+
+
+@pytest.fixture
+def paillier_unavailable() -> Iterator[None]:
+    """An exchange on which paillier has no coordinator, as on a build that does not run it."""
+    real = coordination.coordinator_for(ProtocolName.paillier)
+    coordination.unregister(ProtocolName.paillier)
+    try:
+        yield
+    finally:
+        if real is not None:
+            coordination.register(ProtocolName.paillier, real)

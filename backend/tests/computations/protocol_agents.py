@@ -72,6 +72,9 @@ class HttpAgent:
             analysis=mine["analysis"],
             params=mine["params"],
             k=mine["k"],
+            requester_organization_id=mine["requester_organization_id"],
+            epsilon=mine["epsilon"],
+            delta=mine["delta"],
         )
         analysis = get_analysis(self.setup.analysis)
         self.contribution = analysis.local(self.frame, analysis.parse(self.setup.params), k=self.setup.k)

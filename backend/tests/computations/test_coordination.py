@@ -78,6 +78,7 @@ async def _round(
         assert response.status_code == 201, response.text
 
 
+@pytest.mark.usefixtures("paillier_unavailable")
 async def test_compute_without_a_registered_protocol_is_409(
     client: httpx.AsyncClient, orgs: list[Org]
 ) -> None:

@@ -77,6 +77,7 @@ async def test_acceptance_deadline_expires_the_computation(
     assert event.details["from"] == "pending_approval"
 
 
+@pytest.mark.usefixtures("paillier_unavailable")
 async def test_round_deadline_without_a_coordinator_fails_with_the_silent_parties(
     clock: time_machine.Coordinates,
     app: FastAPI,

@@ -47,6 +47,10 @@ class Simulation:
     indexes: list[int]
     threshold: int
     k: int = 5
+    # The requesting organization's party (paillier and hybrid send it the result): the first by default.
+    recipient: int | None = None
+    epsilon: float | None = None
+    delta: float | None = None
     computation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     keys: dict[int, Keys] = field(init=False)
     messages: list[Envelope] = field(default_factory=list)
@@ -54,6 +58,12 @@ class Simulation:
 
     def __post_init__(self) -> None:
         self.keys = {i: Keys.generate() for i in self.indexes}
+        if self.recipient is None:
+            self.recipient = self.indexes[0]
+
+    @property
+    def requester(self) -> str:
+        return f"org-{self.recipient}"
 
     @property
     def parties(self) -> tuple[PartyInfo, ...]:
@@ -71,10 +81,22 @@ class Simulation:
             analysis=self.analysis,
             params=self.params,
             k=self.k,
+            requester_organization_id=self.requester,
+            epsilon=self.epsilon,
+            delta=self.delta,
         )
 
     def context(self) -> ExchangeContext:
-        return ExchangeContext(self.computation_id, self.threshold, self.parties, self.analysis, self.params)
+        return ExchangeContext(
+            self.computation_id,
+            self.threshold,
+            self.parties,
+            self.analysis,
+            self.params,
+            requester_organization_id=self.requester,
+            epsilon=self.epsilon,
+            delta=self.delta,
+        )
 
     def plan(self) -> EncodingPlan:
         exchange = EXCHANGE_PROTOCOLS[self.protocol]
@@ -120,7 +142,7 @@ class Simulation:
                 for m in self.messages
                 if m.round == round_number
             ]
-            assert exchange.waiting_for(round_number, in_play, delivered) == []
+            assert exchange.waiting_for(round_number, in_play, delivered, self.recipient) == []
             outcome = exchange.complete_round(self.context(), round_number, in_play, self.messages)
             if isinstance(outcome, NextRound):
                 self.messages += [

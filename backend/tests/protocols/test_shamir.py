@@ -193,5 +193,7 @@ def test_steps_are_deterministic_and_shares_reveal_nothing_alone(pooled: pl.Data
 
 
 def test_unknown_protocols_are_named() -> None:
-    with pytest.raises(UnknownProtocol, match="unknown protocol 'paillier'; this build runs secagg, shamir"):
-        party_protocol("paillier")
+    with pytest.raises(
+        UnknownProtocol, match="unknown protocol 'rsa'; this build runs hybrid, paillier, secagg, shamir"
+    ):
+        party_protocol("rsa")

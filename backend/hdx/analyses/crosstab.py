@@ -84,13 +84,15 @@ class CrosstabAnalysis(Analysis[CrosstabParams]):
         return frame.filter(_matches(frame, params.row), _matches(frame, params.column))
 
     def compute(self, frame: pl.DataFrame, params: CrosstabParams) -> FloatVector:
-        table = np.zeros((len(params.row.categories), len(params.column.categories)), dtype=np.float64)
-        rows = frame.get_column(params.row.name)
-        columns = frame.get_column(params.column.name)
-        for i, r in enumerate(params.row.categories):
-            in_row = rows == r
-            for j, c in enumerate(params.column.categories):
-                table[i, j] = (in_row & (columns == c)).sum()
+        # One grouping pass: a table of hundreds of cells must not cost a scan per cell.
+        row_index = {category: i for i, category in enumerate(params.row.categories)}
+        column_index = {category: j for j, category in enumerate(params.column.categories)}
+        table = np.zeros((len(row_index), len(column_index)), dtype=np.float64)
+        counts = frame.group_by(params.row.name, params.column.name).len()
+        for r, c, n in counts.iter_rows():
+            i, j = row_index.get(r), column_index.get(c)
+            if i is not None and j is not None:
+                table[i, j] = n
         return table.ravel()
 
     def release(self, vector: FloatVector, params: CrosstabParams, k: int) -> Release:

@@ -12,15 +12,17 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
 import hdx
-from hdx.computations.tasks import sweep_deadlines
 from hdx.config import Settings, get_settings
 from hdx.db import create_engine, create_sessionmaker
 from hdx.exceptions import install_error_handlers
+from hdx.jobs.runner import start_jobs
+from hdx.jobs.work import JobContext, sweep
 from hdx.kit.logging import configure_logging
 from hdx.kit.mail import Mailer
 from hdx.kit.middleware import RequestContextMiddleware
 from hdx.kit.ratelimit import DefaultRateLimitMiddleware, RateLimiter
 from hdx.monitoring.metrics import MetricsMiddleware
+from hdx.realtime.hub import start_realtime
 from hdx.routers import ROUTERS
 from hdx.web import install_dashboard
 
@@ -42,15 +44,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = redis
         app.state.mailer = Mailer(settings)
-        # Computation state lives only in the database: deadlines that passed while it was down apply now.
+        app.state.events = await start_realtime(settings, redis, app.state.sessionmaker)
+        app.state.jobs = await start_jobs(settings, app.state.sessionmaker, app.state.events)
+        # Computation state lives only in the database: deadlines that passed while it was down apply
+        # now, and hosted steps left owed are enqueued again.
         try:
-            await sweep_deadlines(app.state.sessionmaker)
+            await sweep(JobContext(settings, app.state.sessionmaker, app.state.events, app.state.jobs))
         except (OSError, SQLAlchemyError):
             # Start anyway: /health then answers 503 and the orchestrator sees why, instead of a crash loop.
             logger.exception("database unreachable at start: the sweep of overdue computations was skipped")
         try:
             yield
         finally:
+            await app.state.jobs.close()
+            await app.state.events.close()
             await engine.dispose()
             if redis is not None:
                 await redis.aclose()

@@ -165,5 +165,30 @@ def demo(
     raise typer.Exit(run_demo(port=port, keep=keep))
 
 
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Run background jobs (deadline sweep, hosted agents) from the Redis queue the API fills."""
+    from taskiq.cli.worker.args import WorkerArgs
+    from taskiq.cli.worker.run import run_worker
+
+    settings = get_settings()
+    if not settings.redis_url:
+        typer.echo(
+            "hdx worker needs HDX_REDIS_URL; without Redis the API process runs the jobs itself", err=True
+        )
+        raise typer.Exit(2)
+    settings.master_key_bytes()
+    raise typer.Exit(
+        run_worker(
+            WorkerArgs(
+                broker="hdx.jobs.worker:broker", modules=[], workers=processes, configure_logging=False
+            )
+        )
+        or 0
+    )
+
+
 def main() -> None:
     app()

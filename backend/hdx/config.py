@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     trusted_proxies: list[str] = Field(default_factory=list)
 
+    # WebSocket hub: the server pings every heartbeat and drops a client silent for the timeout after it.
+    ws_heartbeat_seconds: float = 20.0
+    ws_heartbeat_timeout_seconds: float = 10.0
+    ws_auth_timeout_seconds: float = 5.0
+    ws_metrics_seconds: float = 5.0
+    # Messages waiting for one client; a client that falls this far behind is disconnected.
+    ws_send_queue: int = 256
+
+    # Background jobs (deadline sweep, hosted agent): "embedded" runs them in the API process,
+    # "taskiq" enqueues them on Redis for `hdx worker`. Unset: taskiq exactly when redis_url is set.
+    jobs: Literal["embedded", "taskiq"] | None = None
+    sweep_interval_seconds: float = 30.0
+
     max_upload_bytes: int = 10 * 1024 * 1024
     # One protocol message (a sealed share, a masked vector, a ciphertext batch).
     max_message_bytes: int = 64 * 1024 * 1024
@@ -68,6 +81,8 @@ class Settings(BaseSettings):
     def _defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'hdx.db'}"
+        if self.jobs == "taskiq" and not self.redis_url:
+            raise ValueError("HDX_JOBS=taskiq needs HDX_REDIS_URL for its broker")
         if self.master_key_file is None:
             self.master_key_file = self.data_dir / "master.key"
         if self.env == "production":
@@ -82,6 +97,10 @@ class Settings(BaseSettings):
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    @property
+    def job_runner(self) -> Literal["embedded", "taskiq"]:
+        return self.jobs or ("taskiq" if self.redis_url else "embedded")
 
     @property
     def is_sqlite(self) -> bool:

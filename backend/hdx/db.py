@@ -89,7 +89,9 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    # Imported here: the audit trail is a domain module that itself uses this module's base.
+    # Imported here: the audit trail, real time and jobs are domain modules that use this module's base.
+    from hdx.jobs import pending as jobs
+    from hdx.realtime import service as realtime
     from hdx.security import audit
 
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
@@ -104,6 +106,8 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await audit.commit_with_trail(session)
+            await realtime.publish_committed(session, getattr(request.app.state, "events", None))
+            await jobs.dispatch_committed(session, getattr(request.app.state, "jobs", None))
 
 
 get_db_session = _request_session

@@ -10,6 +10,7 @@ from hdx.computations.models import (
 )
 from hdx.datasets.models import Dataset, DatasetKey, OrganizationKey, PatientOptOut
 from hdx.db import Model
+from hdx.hosted.models import HostedPartyKey, HostedPartyState
 from hdx.organizations.models import ApiKey, Organization
 from hdx.privacy.models import PrivacyBudget, PrivacyBudgetPolicy, PrivacyCharge
 from hdx.security.models import AuditEvent
@@ -21,6 +22,8 @@ __all__ = [
     "ComputationResult",
     "Dataset",
     "DatasetKey",
+    "HostedPartyKey",
+    "HostedPartyState",
     "Model",
     "OneTimeCode",
     "Organization",

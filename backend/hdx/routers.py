@@ -12,6 +12,7 @@ from hdx.monitoring.endpoints import router as monitoring_router
 from hdx.organizations.endpoints import agent_router
 from hdx.organizations.endpoints import router as organizations_router
 from hdx.privacy.endpoints import router as privacy_router
+from hdx.realtime.endpoints import router as realtime_router
 from hdx.security.endpoints import router as security_router
 
 ROUTERS: list[APIRouter] = [
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     results_router,
     computations_relay_router,
     computations_agent_router,
+    realtime_router,
 ]

@@ -1,4 +1,7 @@
-"""Between the agent's records and a protocol's party side: setups, contributions and messages."""
+"""Between the agent's records and a protocol's party side: setups, contributions and messages.
+
+Transport-independent: the self-hosted agent (over HTTP, state on disk) and the exchange's hosted agent
+(in process, state sealed in the database) run a party's rounds through these same functions."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from hdx.analyses import Contribution, Layout, get_analysis
 from hdx.computations import framing
 from hdx.computations.models import EXCHANGE_INDEX
 from hdx.computations.schemas import PartyKeysOut
-from hdx.protocols.base import Envelope, Outgoing, PartyInfo, PartySetup
+from hdx.protocols.base import Envelope, Outgoing, PartyInfo, PartySetup, party_protocol
 
 
 def stored_parties(bound: Iterable[PartyKeysOut], indices: set[int]) -> list[StoredParty]:
@@ -71,6 +74,21 @@ def contribution(
     parsed = implementation.parse(params)
     local = implementation.local(frame, parsed, k=k)
     return local, implementation.layout(parsed, max_rows=max(1, frame.height))
+
+
+def start(local: LocalComputation, keys: AgentKeys, contribution: Contribution, layout: Layout) -> bytes:
+    """The party's initial protocol state (secret)."""
+    return party_protocol(local.protocol).start(setup_of(local, keys), contribution, layout)
+
+
+def step(
+    local: LocalComputation, keys: AgentKeys, state: bytes, round_number: int, frames: Iterable[framing.Frame]
+) -> tuple[bytes, list[framing.Frame]]:
+    """One round of the party's side: every message of rounds 1..round_number addressed to it (or
+    broadcast) in, the new state and the messages it posts in that round out."""
+    protocol = party_protocol(local.protocol)
+    new_state, outgoing = protocol.step(setup_of(local, keys), state, round_number, envelopes(frames))
+    return new_state, outbox(round_number, local.my_index, outgoing)
 
 
 def envelopes(frames: Iterable[framing.Frame]) -> list[Envelope]:

@@ -225,7 +225,7 @@ class Agent:
             epsilon=item.epsilon,
             delta=item.delta,
         )
-        state = protocol.start(party.setup_of(local, self.keys), contribution, layout)
+        state = party.start(local, self.keys, contribution, layout)
         self.store.begin(local, state)
         logger.info(
             "contribution ready",
@@ -237,17 +237,13 @@ class Agent:
     def _catch_up(self, local: LocalComputation, current_round: int) -> LocalComputation:
         if local.posted < local.stepped:
             local = self._post(local, local.stepped)
-        protocol = party_protocol(local.protocol)
-        setup = party.setup_of(local, self.keys)
         while local.stepped < min(current_round, local.rounds):
             round_number = local.stepped + 1
-            inbox = party.envelopes(
+            inbox = [
                 frame for r in range(1, round_number + 1) for frame in self._fetch(local.computation_id, r)
-            )
-            state, outgoing = protocol.step(setup, self.store.state(local), round_number, inbox)
-            local = self.store.commit_step(
-                local, round_number, state, party.outbox(round_number, local.my_index, outgoing)
-            )
+            ]
+            state, outgoing = party.step(local, self.keys, self.store.state(local), round_number, inbox)
+            local = self.store.commit_step(local, round_number, state, outgoing)
             local = self._post(local, round_number)
         return local
 

@@ -61,6 +61,13 @@ class LocalComputation:
     def but(self, **changes: Any) -> LocalComputation:
         return replace(self, **changes, updated_at=datetime.now(UTC).isoformat())
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> LocalComputation:
+        return cls(**(raw | {"parties": [StoredParty(**party) for party in raw["parties"]]}))
+
 
 class ComputationStore:
     def __init__(self, state_dir: Path) -> None:
@@ -76,9 +83,7 @@ class ComputationStore:
         return (self._dir(computation_id) / META).exists()
 
     def load(self, computation_id: str) -> LocalComputation:
-        raw = json.loads((self._dir(computation_id) / META).read_text())
-        raw["parties"] = [StoredParty(**party) for party in raw["parties"]]
-        return LocalComputation(**raw)
+        return LocalComputation.from_json(json.loads((self._dir(computation_id) / META).read_text()))
 
     def all(self) -> list[LocalComputation]:
         if not self.root.exists():
@@ -88,7 +93,7 @@ class ComputationStore:
 
     def save(self, computation: LocalComputation) -> None:
         directory = private_dir(self._dir(computation.computation_id))
-        write_private(directory / META, json.dumps(asdict(computation), indent=2).encode())
+        write_private(directory / META, json.dumps(computation.to_json(), indent=2).encode())
 
     def begin(self, computation: LocalComputation, state: bytes) -> None:
         directory = private_dir(self._dir(computation.computation_id))

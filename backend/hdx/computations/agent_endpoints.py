@@ -91,7 +91,7 @@ async def agent_parties(session: SessionDep, agent: CurrentAgent, computation_id
 
 @agent_router.post("/computations/{computation_id}/accept", summary="Accept by the agent's local policy")
 async def agent_accept(
-    session: SessionDep, agent: CurrentAgent, computation_id: str, body: AcceptRequest
+    session: SessionDep, settings: SettingsDep, agent: CurrentAgent, computation_id: str, body: AcceptRequest
 ) -> AgentComputationOut:
     computation = await service.accept(
         session,
@@ -99,6 +99,7 @@ async def agent_accept(
         body,
         organization_id=agent.organization_id,
         actor=_actor(agent),
+        settings=settings,
         now=utcnow(),
     )
     party = await service.party_of(session, computation, agent.organization_id)

@@ -111,7 +111,7 @@ async def parties(session: SessionDep, user: Reader, computation_id: str) -> lis
 
 @router.post("/{computation_id}/accept", summary="Accept for your organization, with a dataset or your agent")
 async def accept(
-    session: SessionDep, user: Responder, computation_id: str, body: AcceptRequest
+    session: SessionDep, settings: SettingsDep, user: Responder, computation_id: str, body: AcceptRequest
 ) -> ComputationOut:
     computation = await service.accept(
         session,
@@ -119,6 +119,7 @@ async def accept(
         body,
         organization_id=user.organization_id or "",
         actor=actor_of(user),
+        settings=settings,
         now=utcnow(),
     )
     return await views.computation(session, computation)

@@ -18,10 +18,14 @@ from hdx.computations.coordination import coordinator_for
 from hdx.computations.models import (
     Computation,
     ComputationStatus,
+    DataSource,
     Participant,
     ParticipantStatus,
 )
 from hdx.exceptions import Conflict
+from hdx.hosted import repository as hosted_states
+from hdx.jobs import pending as jobs
+from hdx.realtime import service as realtime
 from hdx.security import audit
 
 S = ComputationStatus
@@ -83,6 +87,9 @@ async def transition(
     if target in TERMINAL:
         computation.finished_at = now
         computation.round_deadline_at = None
+    if previous is S.running:
+        # Hosted parties' protocol states (their inputs, shares, mask keys) have nothing left to protect.
+        await hosted_states.delete_states(session, computation.id)
     if target in (S.failed, S.expired, S.cancelled) and reason:
         computation.failure_reason = reason
     await session.flush()
@@ -97,6 +104,13 @@ async def transition(
         | ({"reason": reason} if reason else {})
         | (details or {}),
     )
+    await realtime.computation_event(
+        session,
+        computation,
+        "computation.status",
+        {"from": previous.value, "to": target.value, "round": computation.current_round}
+        | ({"reason": reason} if reason else {}),
+    )
 
 
 async def start_round(
@@ -107,10 +121,13 @@ async def start_round(
     computation.round_deadline_at = min(
         now + timedelta(seconds=computation.round_timeout_seconds), computation.expires_at
     )
-    for party in await repository.participants(session, computation.id):
+    parties = await repository.participants(session, computation.id)
+    for party in parties:
         if party.status is ParticipantStatus.submitted:
             party.status = ParticipantStatus.accepted
     await session.flush()
+    if any(p.source is DataSource.vault and p.status in IN_PLAY for p in parties):
+        jobs.hosted_round_opened(session, computation.id)
     audit.record(
         session,
         "computation.round_started",
@@ -118,6 +135,12 @@ async def start_round(
         target_type="computation",
         target_id=computation.id,
         details={"round": round_number, "deadline": computation.round_deadline_at.isoformat()},
+    )
+    await realtime.computation_event(
+        session,
+        computation,
+        "computation.round_started",
+        {"round": round_number, "deadline": computation.round_deadline_at.isoformat()},
     )
 
 
@@ -174,6 +197,12 @@ async def drop_party(
         target_type="computation",
         target_id=computation.id,
         details={"party_index": party.party_index, "round": computation.current_round, "reason": reason},
+    )
+    await realtime.computation_event(
+        session,
+        computation,
+        "computation.party_dropped",
+        {"party_index": party.party_index, "round": computation.current_round, "reason": reason},
     )
     remaining = [p for p in await repository.participants(session, computation.id) if p.status in IN_PLAY]
     if len(remaining) < computation.threshold and computation.status is S.running:

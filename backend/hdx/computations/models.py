@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Enum,
     Float,
     ForeignKey,
@@ -111,6 +112,9 @@ class PartyKey(IdMixin, Model):
     ed25519_fingerprint: Mapped[str] = mapped_column(String(80), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Keys of the exchange's hosted agent for this organization (hdx.hosted): bound only to parties that
+    # accept with a vault dataset, never "current" for a self-hosted agent, which keeps its own keys.
+    hosted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class Participant(IdMixin, Model):

@@ -29,6 +29,7 @@ from hdx.computations.models import (
     RoundMessage,
 )
 from hdx.exceptions import Conflict, Forbidden, NotFound, Unprocessable
+from hdx.realtime import service as realtime
 from hdx.security import audit
 
 KIND = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
@@ -127,6 +128,7 @@ async def submit(
         details={"round": round_number, "sender": party.party_index, "recipient": to, "kind": kind}
         | {"size": len(payload), "sha256": digest},
     )
+    await realtime.round_progress(session, computation, party.party_index)
     if coordinator_for(computation.protocol) is not None:
         await advance(session, computation)
     return Delivery(message, created=True)
@@ -232,6 +234,12 @@ async def record_result(
     session.add(result)
     await session.flush()
     computation.result_id = result.id
+    await realtime.computation_event(
+        session,
+        computation,
+        "computation.result_recorded",
+        {"result_id": result.id, "status": result.status.value},
+    )
     target = ComputationStatus.awaiting_release if reviews else ComputationStatus.completed
     await lifecycle.transition(session, computation, target, now=now, details={"result_id": result.id})
     return result

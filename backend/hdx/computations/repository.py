@@ -168,7 +168,11 @@ async def collaborators(
 async def current_party_key(session: AsyncSession, organization_id: str) -> PartyKey | None:
     return await session.scalar(
         select(PartyKey)
-        .where(PartyKey.organization_id == organization_id, PartyKey.superseded_at.is_(None))
+        .where(
+            PartyKey.organization_id == organization_id,
+            PartyKey.superseded_at.is_(None),
+            PartyKey.hosted.is_(False),
+        )
         .order_by(PartyKey.created_at.desc())
         .limit(1)
     )
@@ -182,7 +186,11 @@ async def party_keys(session: AsyncSession, ids: Iterable[str]) -> dict[str, Par
 async def supersede_party_keys(session: AsyncSession, organization_id: str, at: datetime) -> None:
     await session.execute(
         update(PartyKey)
-        .where(PartyKey.organization_id == organization_id, PartyKey.superseded_at.is_(None))
+        .where(
+            PartyKey.organization_id == organization_id,
+            PartyKey.superseded_at.is_(None),
+            PartyKey.hosted.is_(False),
+        )
         .values(superseded_at=at)
     )
 

@@ -147,12 +147,19 @@ class DeadlinesOut(BaseModel):
     expires_at: datetime
 
 
+HOSTED = (
+    "the exchange's hosted agent plays this party over a vault dataset: weaker trust than a self-hosted "
+    "agent, since the exchange operator could read the vault"
+)
+
+
 class PartyOut(BaseModel):
     party_index: int
     organization_id: str
     organization_name: str
     status: ParticipantStatus
     source: DataSource | None
+    hosted: bool = Field(description=HOSTED)
     dataset_id: str | None
     responded_at: datetime | None
     accepted_at: datetime | None
@@ -249,6 +256,7 @@ class PartyKeysOut(BaseModel):
     organization_id: str
     organization_name: str
     status: ParticipantStatus
+    hosted: bool = Field(description=HOSTED)
     keys: PartyKeyOut | None = Field(description="the keys this party uses in this computation")
 
 

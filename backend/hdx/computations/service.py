@@ -19,12 +19,14 @@ from hdx.computations.models import (
     DataSource,
     Participant,
     ParticipantStatus,
+    PartyKey,
 )
 from hdx.computations.schemas import MAX_PARTIES, AcceptRequest, ComputationSpec
 from hdx.config import Settings
 from hdx.crypto.errors import CapacityError
 from hdx.datasets import repository as datasets_repository
 from hdx.exceptions import Conflict, Forbidden, Gone, NotFound, Unprocessable
+from hdx.hosted import keys as hosted_keys
 from hdx.organizations.models import Organization
 from hdx.protocols import fixed_point
 from hdx.protocols.registry import EXCHANGE_PROTOCOLS
@@ -204,6 +206,7 @@ async def accept(
     *,
     organization_id: str,
     actor: audit.Actor,
+    settings: Settings,
     now: datetime,
 ) -> Computation:
     computation, party = await _own_invitation(session, computation_id, organization_id)
@@ -211,9 +214,11 @@ async def accept(
     if choice.dataset_id is not None:
         await _check_dataset(session, choice.dataset_id, organization_id)
         party.source, party.dataset_id = DataSource.vault, choice.dataset_id
+        # The exchange's hosted agent plays this party, with its own keys for the organization.
+        key: PartyKey | None = await hosted_keys.ensure(session, settings, organization_id, now=now)
     else:
         party.source = DataSource.agent
-    key = await repository.current_party_key(session, organization_id)
+        key = await repository.current_party_key(session, organization_id)
     party.party_key_id = key.id if key is not None else None
     party.status = ParticipantStatus.accepted
     party.responded_at = party.accepted_at = now

@@ -12,6 +12,7 @@ from hdx.computations.models import (
     EXCHANGE_INDEX,
     Computation,
     ComputationResult,
+    DataSource,
     Participant,
     PartyKey,
     ResultStatus,
@@ -73,6 +74,7 @@ async def computation(session: AsyncSession, item: Computation) -> ComputationOu
                 organization_name=names[p.organization_id],
                 status=p.status,
                 source=p.source,
+                hosted=p.source is DataSource.vault,
                 dataset_id=p.dataset_id,
                 responded_at=p.responded_at,
                 accepted_at=p.accepted_at,
@@ -158,6 +160,7 @@ async def parties_with_keys(session: AsyncSession, item: Computation) -> list[Pa
             organization_id=p.organization_id,
             organization_name=orgs[p.organization_id].name,
             status=p.status,
+            hosted=p.source is DataSource.vault,
             keys=party_key(keys[p.party_key_id]) if p.party_key_id in keys else None,
         )
         for p in parties

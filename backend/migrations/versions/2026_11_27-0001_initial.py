@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 21:10:12.060295
+Create Date: 2026-11-27 21:54:31.019446
 """
 
 from collections.abc import Sequence
@@ -399,6 +399,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("dataset_id", name=op.f("pk_dataset_keys")),
     )
     op.create_table(
+        "hosted_party_states",
+        sa.Column("computation_id", sa.String(length=36), nullable=False),
+        sa.Column("organization_id", sa.String(length=36), nullable=False),
+        sa.Column("party_index", sa.Integer(), nullable=False),
+        sa.Column("public", sa.JSON(), nullable=False),
+        sa.Column("stepped", sa.Integer(), nullable=False),
+        sa.Column("sealed_state", sa.LargeBinary(), nullable=False),
+        sa.Column("updated_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["computation_id"],
+            ["computations.id"],
+            name=op.f("fk_hosted_party_states_computation_id_computations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_hosted_party_states_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hosted_party_states")),
+        sa.UniqueConstraint(
+            "computation_id", "party_index", name=op.f("uq_hosted_party_states_computation_id")
+        ),
+    )
+    op.create_table(
         "party_keys",
         sa.Column("organization_id", sa.String(length=36), nullable=False),
         sa.Column("api_key_id", sa.String(length=36), nullable=True),
@@ -408,6 +435,7 @@ def upgrade() -> None:
         sa.Column("ed25519_fingerprint", sa.String(length=80), nullable=False),
         sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("superseded_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("hosted", sa.Boolean(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["api_key_id"],
@@ -551,6 +579,27 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "hosted_party_keys",
+        sa.Column("party_key_id", sa.String(length=36), nullable=False),
+        sa.Column("organization_id", sa.String(length=36), nullable=False),
+        sa.Column("sealed_private", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_hosted_party_keys_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["party_key_id"],
+            ["party_keys.id"],
+            name=op.f("fk_hosted_party_keys_party_key_id_party_keys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("party_key_id", name=op.f("pk_hosted_party_keys")),
+        sa.UniqueConstraint("organization_id", name=op.f("uq_hosted_party_keys_organization_id")),
+    )
+    op.create_table(
         "privacy_charges",
         sa.Column("dataset_id", sa.String(length=36), nullable=False),
         sa.Column("reference", sa.String(length=200), nullable=False),
@@ -578,6 +627,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_privacy_charges_dataset_id"))
 
     op.drop_table("privacy_charges")
+    op.drop_table("hosted_party_keys")
     with op.batch_alter_table("computation_participants", schema=None) as batch_op:
         batch_op.drop_index("ix_computation_participants_organization_id_status")
 
@@ -594,6 +644,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_party_keys_organization_id"))
 
     op.drop_table("party_keys")
+    op.drop_table("hosted_party_states")
     op.drop_table("dataset_keys")
     op.drop_table("computation_results")
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-from typing import Any
 
 import httpx
 import pytest
@@ -12,12 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hdx.crypto import encoding, wire
 from hdx.crypto import paillier as he
-from hdx.datasets.models import Dataset
 from hdx.models import Model
 from hdx.protocols import paillier, state
 from hdx.protocols.fixed_point import encode_contribution, plan
 from tests.analyses.federation import diabetes, split
-from tests.computations.conftest import BASE, Org, accept_all, create, spec
+from tests.computations.conftest import Org, accept_all, create
 from tests.computations.protocol_agents import HttpAgent, register_keys
 from tests.computations.test_protocols_http import (
     PARAMS,
@@ -127,93 +125,3 @@ async def test_the_recipient_dropping_out_fails_the_computation(
     assert status["status"] == "failed"
     assert "the result recipient (party 1) dropped out in round 2" in status["failure_reason"]
     assert status["result_id"] is None
-
-
-async def _vault_start(
-    app: FastAPI, client: httpx.AsyncClient, four: list[Org], agents: list[HttpAgent], protocol: str
-) -> tuple[str, list[str]]:
-    datasets = []
-    async with app.state.sessionmaker() as session:
-        for org in four:
-            dataset = Dataset(
-                organization_id=org.id,
-                name="vitals",
-                category="vitals",
-                rows=100,
-                upload_bytes=1000,
-                stored_bytes=1200,
-                delimiter=",",
-                columns=[],
-                report={},
-            )
-            session.add(dataset)
-            await session.flush()
-            datasets.append(dataset.id)
-        await session.commit()
-    body = spec(four, protocol=protocol, analysis="mean", params=PARAMS["mean"], epsilon=1.0, threshold=2)
-    computation = await create(client, four[0].doctor, body)
-    for org, dataset_id in zip(four, datasets, strict=True):
-        response = await client.post(
-            f"{BASE}/{computation['id']}/accept", json={"dataset_id": dataset_id}, headers=org.admin.headers
-        )
-        assert response.status_code == 200, response.text
-    for agent in agents:
-        await agent.join(computation["id"])
-    return str(computation["id"]), datasets
-
-
-async def _spent(client: httpx.AsyncClient, org: Org, dataset_id: str) -> Any:
-    response = await client.get(f"/datasets/{dataset_id}/privacy-budget", headers=org.admin.headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-@pytest.mark.parametrize(
-    ("protocol", "rounds", "noised_by"), [("shamir", 2, "exchange"), ("paillier", 3, "party 1")]
-)
-async def test_a_noisy_release_charges_every_contributing_dataset(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    four: list[Org],
-    agents: list[HttpAgent],
-    protocol: str,
-    rounds: int,
-    noised_by: str,
-) -> None:
-    cid, datasets = await _vault_start(app, client, four, agents, protocol)
-    await _rounds(agents, range(1, rounds + 1))
-    result = await _result(client, four[0], cid)
-    dp = result["protection"]["differential_privacy"]
-    assert dp["noised_by"].startswith(noised_by)
-    assert (dp["mechanism"], dp["epsilon"], dp["delta"]) == ("laplace", 1.0, 0.0)
-    assert dp["scale"] > 0
-    assert dp["charged"] == dict.fromkeys(datasets, 1.0)
-    assert dp["not_charged"] == []
-    assert result["values"]["values"]["mean"] != pytest.approx(diabetes()["bp"].mean(), rel=1e-12)
-    for org, dataset_id in zip(four, datasets, strict=True):
-        ledger = await _spent(client, org, dataset_id)
-        assert ledger["epsilon_spent"] == pytest.approx(1.0)
-
-
-@pytest.mark.parametrize(("protocol", "rounds", "failed_in"), [("shamir", 2, 2), ("hybrid", 3, 2)])
-async def test_an_exhausted_budget_fails_the_computation_without_a_result(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    four: list[Org],
-    agents: list[HttpAgent],
-    protocol: str,
-    rounds: int,
-    failed_in: int,
-) -> None:
-    response = await client.put(
-        "/organizations/me/privacy-budget", json={"dataset_epsilon": 0.5}, headers=four[2].admin.headers
-    )
-    assert response.status_code == 200, response.text
-    cid, datasets = await _vault_start(app, client, four, agents, protocol)
-    await _rounds(agents, range(1, failed_in + 1))
-    status = await _status(client, four[0], cid)
-    assert status["status"] == "failed"
-    assert status["failure_reason"].startswith("privacy budget exhausted (429)")
-    assert status["result_id"] is None
-    for org, dataset_id in zip(four, datasets, strict=True):
-        assert (await _spent(client, org, dataset_id))["epsilon_spent"] == 0

@@ -17,10 +17,20 @@ import httpx
 import polars as pl
 
 from hdx.agent import diabetes
-from hdx.agent.localnet import LocalExchange, Processes, init_agent, start_agent, start_exchange
+from hdx.agent.localnet import (
+    LocalExchange,
+    LocalnetError,
+    Processes,
+    init_agent,
+    restart_exchange,
+    start_agent,
+    start_exchange,
+)
 from hdx.agent.onboarding import Hospital, register_hospital, slug
 from hdx.agent.proposals import FINAL, ComputationFailed, propose, result, status
 
+READY = b"local data loaded"
+AGENT_START_SECONDS = 180.0
 HOSPITALS = ("North General Hospital", "Riverside Medical Center", "Lakeside University Clinic")
 
 
@@ -30,6 +40,20 @@ class Member:
     state_dir: Path
     data: Path
     process: subprocess.Popen[bytes]
+    # Where the output of the current agent process starts in agent.log (a restart appends to it).
+    log_from: int = 0
+
+    @property
+    def log(self) -> Path:
+        return self.state_dir / "agent.log"
+
+    def ready(self) -> bool:
+        """The agent process finished starting: it loaded its data and polls from now on."""
+        if not self.log.exists():
+            return False
+        with self.log.open("rb") as output:
+            output.seek(self.log_from)
+            return READY in output.read()
 
 
 @dataclass
@@ -39,6 +63,8 @@ class Federation:
     pooled: pl.DataFrame
     http: httpx.Client
     processes: Processes
+    policy: Path
+    poll_seconds: float
 
     @property
     def requester(self) -> Hospital:
@@ -70,10 +96,32 @@ class Federation:
             time.sleep(0.2)
         return result(self.http, self.requester, current)
 
+    def restart_agent(self, member: Member) -> None:
+        """Start `hdx agent run` again for a member whose process stopped (or stop it first): it resumes
+        from its state directory."""
+        self.processes.stop(member.process)
+        member.log_from = member.log.stat().st_size if member.log.exists() else 0
+        member.process = start_agent(
+            self.processes, member.state_dir, member.data, self.policy, poll_seconds=self.poll_seconds
+        )
+
+    def wait_ready(self, timeout: float = AGENT_START_SECONDS) -> None:
+        """Until every agent process has started; an agent start is mostly imports, slow on a busy machine."""
+        deadline = time.monotonic() + timeout
+        while not all(member.ready() for member in self.members):
+            exited = [m.hospital.name for m in self.members if m.process.poll() is not None]
+            if exited:
+                raise LocalnetError(f"the agents of {', '.join(exited)} exited:\n{self.agent_logs()}")
+            if time.monotonic() > deadline:
+                raise LocalnetError(f"the agents did not start within {timeout:.0f} s:\n{self.agent_logs()}")
+            time.sleep(0.2)
+
+    def restart_exchange(self) -> None:
+        self.exchange = restart_exchange(self.processes, self.exchange)
+
     def agent_logs(self) -> str:
         return "\n".join(
-            f"--- {m.hospital.name} ---\n{(m.state_dir / 'agent.log').read_text(errors='replace')[-4000:]}"
-            for m in self.members
+            f"--- {m.hospital.name} ---\n{m.log.read_text(errors='replace')[-4000:]}" for m in self.members
         )
 
 
@@ -113,4 +161,6 @@ def federation(
             # Joining is mostly waiting (password hashing, process start-up): every hospital at once.
             with ThreadPoolExecutor(len(names)) as pool:
                 members = list(pool.map(join, names, shares))
-            yield Federation(exchange, members, pooled, http, processes)
+            running = Federation(exchange, members, pooled, http, processes, policy, poll_seconds)
+            running.wait_ready()
+            yield running

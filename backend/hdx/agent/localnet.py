@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -110,16 +110,22 @@ def hdx_command(*args: str) -> list[str]:
 class LocalExchange:
     url: str
     data_dir: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
 
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
 
 def start_exchange(
-    processes: Processes, root: Path, *, port: int = 0, timeout: float = 60.0
+    processes: Processes, root: Path, *, port: int = 0, timeout: float = 60.0, migrate: bool = True
 ) -> LocalExchange:
-    """A migrated SQLite exchange under root/exchange, serving on 127.0.0.1 until `processes` stops."""
+    """A migrated SQLite exchange under root/exchange, serving on 127.0.0.1 until `processes` stops.
+    `migrate=False` starts it on a database an earlier start already migrated."""
     data_dir = root / "exchange"
     data_dir.mkdir(parents=True, exist_ok=True)
     env = clean_env(
@@ -130,17 +136,35 @@ def start_exchange(
         HDX_RATE_LIMIT_ENABLED="false",
         HDX_LOG_LEVEL="WARNING",
     )
-    migrated = subprocess.run(
-        hdx_command("migrate"), env=env, cwd=root, capture_output=True, timeout=timeout, check=False
-    )
-    if migrated.returncode != 0:
-        raise LocalnetError(f"hdx migrate failed: {migrated.stderr.decode(errors='replace')[-2000:]}")
+    if migrate:
+        migrated = subprocess.run(
+            hdx_command("migrate"), env=env, cwd=root, capture_output=True, timeout=timeout, check=False
+        )
+        if migrated.returncode != 0:
+            raise LocalnetError(f"hdx migrate failed: {migrated.stderr.decode(errors='replace')[-2000:]}")
     port = port or free_port()
     log = data_dir / "exchange.log"
     process = processes.start("exchange", hdx_command("run", "--port", str(port)), env=env, log=log, cwd=root)
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url, process, log, timeout)
-    return LocalExchange(url=url, data_dir=data_dir)
+    return LocalExchange(url=url, data_dir=data_dir, process=process)
+
+
+def stop_exchange(processes: Processes, exchange: LocalExchange) -> None:
+    if exchange.process is not None:
+        processes.stop(exchange.process)
+
+
+def restart_exchange(
+    processes: Processes, exchange: LocalExchange, *, timeout: float = 60.0
+) -> LocalExchange:
+    """Stop the exchange and start it again on the same database and port, as an operator restarts it.
+    At start it resumes every running computation from its database and applies the deadlines that
+    passed meanwhile; agents reconnect by themselves."""
+    stop_exchange(processes, exchange)
+    return start_exchange(
+        processes, exchange.data_dir.parent, port=exchange.port, timeout=timeout, migrate=False
+    )
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:

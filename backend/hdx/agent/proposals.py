@@ -26,8 +26,9 @@ def propose(
     protocol: str = "shamir",
     threshold: int | None = None,
     min_participants: int | None = None,
+    deadlines: dict[str, float] | None = None,
 ) -> str:
-    spec = {
+    spec: dict[str, Any] = {
         "title": f"{analysis} over the shared data",
         "analysis": analysis,
         "params": params,
@@ -36,6 +37,8 @@ def propose(
         "threshold": threshold or len(participants),
         "min_participants": min_participants,
     }
+    if deadlines is not None:
+        spec["deadlines"] = deadlines
     created = http.post("/secure-computations/initialize", json=spec, headers=requester.headers)
     if created.status_code != 201:
         raise ComputationFailed(f"initialize: HTTP {created.status_code} {created.text[:500]}")

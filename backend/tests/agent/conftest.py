@@ -1,5 +1,9 @@
 """A real exchange in its own process (SQLite in a temporary directory) and hospitals registered
-through its API; agents run in this process against it, over real HTTP."""
+through its API; agents run in this process against it, over real HTTP.
+
+`fed` is the multi-process federation (an exchange and three `hdx agent run` processes with a third of
+the diabetes data each), set up once per session and shared by every multi-process test: each test
+runs its own computations on it and leaves every agent running when it ends."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import pytest
 from hdx.agent import policy, source
 from hdx.agent.client import ExchangeClient, RetryPolicy
 from hdx.agent.enroll import enroll
+from hdx.agent.federation import Federation, federation
 from hdx.agent.localnet import LocalExchange, Processes, start_exchange
 from hdx.agent.onboarding import Hospital, register_hospital
 from hdx.agent.runner import Agent
@@ -25,6 +30,12 @@ from hdx.agent.store import ComputationStore
 def exchange(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalExchange]:
     with Processes() as processes:
         yield start_exchange(processes, tmp_path_factory.mktemp("exchange"))
+
+
+@pytest.fixture(scope="session")
+def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
+    with federation(tmp_path_factory.mktemp("federation"), poll_seconds=0.3) as running:
+        yield running
 
 
 @pytest.fixture

@@ -10,8 +10,26 @@ used; the noise measurements themselves sample on a discrete grid) and not "hone
 
 from __future__ import annotations
 
-import opendp.prelude as dp
+from functools import cache
+from types import ModuleType
+from typing import Any
 
-dp.enable_features("contrib")
+
+@cache
+def _prelude() -> ModuleType:
+    import opendp.prelude as prelude
+
+    prelude.enable_features("contrib")
+    return prelude
+
+
+class _OnFirstUse:
+    # OpenDP takes seconds to import; party agents and API processes that never release a noisy
+    # result should not pay for it at start-up.
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_prelude(), name)
+
+
+dp: Any = _OnFirstUse()
 
 __all__ = ["dp"]

@@ -49,13 +49,13 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backend"))
 
 import mpyc_sum
+from results import cpu_model, write_section
 
 from hdx.agent.localnet import LocalExchange, Processes, clean_env, free_port, hdx_command, init_agent
 from hdx.agent.onboarding import Hospital, register_hospital, slug
 from hdx.agent.proposals import FINAL, propose
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- e2e:start -->", "<!-- e2e:end -->"
 RAISED_LIMIT = "100000/minute"
 SYSTOLIC = {"name": "systolic_bp", "lo": 40, "hi": 300}
@@ -664,7 +664,7 @@ class Comparison:
 def section(setup: Setup, outcomes: list[Outcome], comparison: Comparison) -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     machine = (
-        f"{mpyc_sum.cpu_model()}, {os.cpu_count()} cores (load average {load}), "
+        f"{cpu_model()}, {os.cpu_count()} cores (load average {load}), "
         f"Python {platform.python_version()}, numpy {np.__version__}, polars {pl.__version__}"
     )
     secagg = comparison.secagg
@@ -732,17 +732,6 @@ def section(setup: Setup, outcomes: list[Outcome], comparison: Comparison) -> st
     )
 
 
-def write_section(start: str, end: str, text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if start in current and end in current:
-        before, rest = current.split(start, 1)
-        after = rest.split(end, 1)[1]
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS.write_text(updated)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -769,7 +758,7 @@ def main() -> None:
     print(e2e_text)
     print(mpyc_text)
     write_section(START, END, e2e_text)
-    mpyc_sum.write_results(mpyc_text)
+    write_section(mpyc_sum.START, mpyc_sum.END, mpyc_text)
     if args.keep:
         (args.keep / "e2e.json").write_text(
             json.dumps([o.__dict__ for o in outcomes], default=lambda v: v.__dict__)

@@ -26,10 +26,10 @@ from pathlib import Path
 import httpx
 import numpy as np
 import polars as pl
+from results import cpu_model, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKEND = ROOT / "backend"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- ingest:start -->", "<!-- ingest:end -->"
 JWT_SECRET = "bench-ingest-secret-" + "x" * 40
 
@@ -132,22 +132,9 @@ def upload(base_url: str, token: str, path: Path) -> tuple[float, dict[str, obje
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, polars {pl.__version__}"
-
-
-def write_results(table: str) -> None:
-    section = f"{START}\n{table}\n{END}"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, polars {pl.__version__}"
+    )
 
 
 def main() -> None:
@@ -234,7 +221,7 @@ def main() -> None:
         ]
     )
     print(table)
-    write_results(table)
+    write_section(START, END, f"{START}\n{table}\n{END}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from uuid import uuid4
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from results import cpu_model, write_section
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backend"))
 
@@ -31,7 +32,6 @@ PARTIES = 10
 THRESHOLD = 6
 REPEATS = 11
 BANDWIDTH_WORDS = 8 * ELEMENTS
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- kernels:start -->", "<!-- kernels:end -->"
 
 
@@ -71,16 +71,6 @@ def best(*runs: Callable[[], object]) -> list[float]:
             run()
             samples.append(time.perf_counter() - start)
     return [min(samples) for samples in times]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def aes_stream() -> Callable[[], object]:
@@ -235,22 +225,11 @@ def section(rows: list[Row]) -> str:
     )
 
 
-def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1]
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS.write_text(updated)
-
-
 def main() -> None:
     rows = measure()
     text = section(rows)
     print(text)
-    write_results(text)
+    write_section(START, END, text)
 
 
 if __name__ == "__main__":

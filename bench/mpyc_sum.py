@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from results import cpu_model, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- mpyc:start -->", "<!-- mpyc:end -->"
 # Inputs below 2^24 (e.g. a measurement in fixed point with 8 fractional bits); the sum of up to
 # 128 of them fits MPyC's 32-bit secure integers.
@@ -227,16 +227,6 @@ def measure(parties: int, sizes: list[int], limit: float) -> list[Run]:
     return runs
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def mib(value: float) -> str:
     return f"{value / 2**20:,.1f} MiB"
 
@@ -317,17 +307,6 @@ def section(runs: list[Run], parties: int) -> str:
     )
 
 
-def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1]
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS.write_text(updated)
-
-
 def main() -> None:
     if "--party" in sys.argv:
         sys.argv.remove("--party")
@@ -349,7 +328,7 @@ def main() -> None:
     runs = measure(args.parties, sizes, args.limit)
     text = section(runs, args.parties)
     print(text)
-    write_results(text)
+    write_section(START, END, text)
     if args.json:
         args.json.write_text(json.dumps([run.__dict__ for run in runs]))
 

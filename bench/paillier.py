@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from results import cpu_model, write_section
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backend"))
 
 from hdx.crypto.field import FIELD_PRIME
@@ -39,7 +41,6 @@ PARTIES = 10
 CIPHERTEXTS = 16
 ROUNDS = 7
 TARGET = 40.0
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- paillier:start -->", "<!-- paillier:end -->"
 
 
@@ -87,16 +88,6 @@ class Row:
             self.target,
             met,
         ]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def random_vector(spec: PackingSpec, length: int) -> list[int]:
@@ -263,21 +254,10 @@ def section(rows: list[Row]) -> str:
     )
 
 
-def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1]
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS.write_text(updated)
-
-
 def main() -> None:
     text = section(measure())
     print(text)
-    write_results(text)
+    write_section(START, END, text)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,15 @@
 
 import { api } from "./api";
 import type {
+  AcceptBody,
   ApiKey,
   AuditReport,
   CatalogCategory,
+  Collaborator,
+  Computation,
+  ComputationResult,
+  ComputationSpec,
+  ComputationStatus,
   ComputationSummary,
   CreatedApiKey,
   Dataset,
@@ -81,8 +87,22 @@ export const datasets = {
 };
 
 export const computations = {
-  list: (size: number) => api<Page<ComputationSummary>>("/secure-computations", { query: { page: 1, size } }),
+  list: (page: number, size: number, status?: ComputationStatus) =>
+    api<Page<ComputationSummary>>("/secure-computations", { query: { page, size, status } }),
   inbox: () => api<Invitation[]>("/secure-computations/inbox"),
+  organizations: (page: number) =>
+    api<Page<Collaborator>>("/secure-computations/organizations", { query: { page, size: 100 } }),
+  initialize: (spec: ComputationSpec) =>
+    api<Computation>("/secure-computations/initialize", { method: "POST", body: spec }),
+  status: (id: string) => api<Computation>(`/secure-computations/${encodeURIComponent(id)}/status`),
+  accept: (id: string, body: AcceptBody) =>
+    api<Computation>(`/secure-computations/${encodeURIComponent(id)}/accept`, { method: "POST", body }),
+  decline: (id: string, reason: string) =>
+    api<Computation>(`/secure-computations/${encodeURIComponent(id)}/decline`, {
+      method: "POST",
+      body: reason ? { reason } : {},
+    }),
+  result: (resultId: string) => api<ComputationResult>(`/secure-computations/result/${encodeURIComponent(resultId)}`),
 };
 
 export interface AuditFilters {

@@ -10,6 +10,8 @@ export const NAVIGATION: { href: string; label: string; roles: Role[] }[] = [
   { href: "/", label: "Overview", roles: [...STAFF, "patient", "admin"] },
   { href: "/upload/", label: "Upload data", roles: STAFF },
   { href: "/datasets/", label: "Datasets", roles: STAFF },
+  { href: "/computations/", label: "Computations", roles: [...STAFF, "patient"] },
+  { href: "/approvals/", label: "Approvals", roles: ["org_admin"] },
   { href: "/audit/", label: "Audit trail", roles: ["admin", "org_admin"] },
   { href: "/settings/", label: "Organization settings", roles: ["org_admin"] },
 ];

@@ -170,28 +170,105 @@ export type ComputationStatus =
   | "cancelled"
   | "expired";
 
+export type ProtocolName = "shamir" | "secagg" | "paillier" | "hybrid";
+export type ParticipantStatus = "invited" | "accepted" | "declined" | "dropped" | "submitted";
+export type ResultStatus = "visible" | "awaiting_release" | "withheld";
+
+export interface ComputationDeadlines {
+  acceptance_at: string;
+  round_at: string | null;
+  expires_at: string;
+}
+
 export interface ComputationSummary {
   id: string;
   title: string;
   analysis: string;
-  protocol: string;
+  protocol: ProtocolName;
   status: ComputationStatus;
   current_round: number;
   requester_organization_id: string;
-  deadlines: { acceptance_at: string; round_at: string | null; expires_at: string };
+  deadlines: ComputationDeadlines;
   failure_reason: string | null;
   result_id: string | null;
   created_at: string;
 }
 
+export interface Party {
+  party_index: number;
+  organization_id: string;
+  organization_name: string;
+  status: ParticipantStatus;
+  source: "vault" | "agent" | null;
+  hosted: boolean;
+  dataset_id: string | null;
+  responded_at: string | null;
+  accepted_at: string | null;
+  decline_reason: string | null;
+  dropped_reason: string | null;
+}
+
+export interface Computation extends ComputationSummary {
+  params: Record<string, unknown>;
+  threshold: number;
+  min_participants: number;
+  k: number;
+  epsilon: number | null;
+  delta: number | null;
+  requester_user_id: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  parties: Party[];
+}
+
+export interface ComputationResult {
+  id: string;
+  computation_id: string;
+  status: ResultStatus;
+  values: Record<string, unknown> | null;
+  protection: Record<string, unknown>;
+  waiting_for: string[];
+  withheld_reason: string | null;
+  created_at: string;
+  released_at: string | null;
+}
+
+export interface Collaborator {
+  id: string;
+  name: string;
+  type: OrganizationType;
+}
+
+export interface ComputationSpec {
+  title: string;
+  analysis: string;
+  params: Record<string, unknown>;
+  participants: string[];
+  protocol: ProtocolName;
+  threshold: number;
+  min_participants: number;
+  k: number;
+  epsilon?: number;
+}
+
+export type AcceptBody = { dataset_id: string } | { source: "agent" };
+
 export interface Invitation {
   computation_id: string;
   title: string;
   analysis: string;
-  protocol: string;
+  params: Record<string, unknown>;
+  protocol: ProtocolName;
+  threshold: number;
+  min_participants: number;
+  k: number;
+  epsilon: number | null;
+  requester_organization_id: string;
   requester_organization_name: string;
   organizations: string[];
+  party_index: number;
   acceptance_deadline_at: string;
+  expires_at: string;
 }
 
 export interface AuditEvent {

@@ -64,7 +64,9 @@ function InboxPanel() {
           <ul className="divide-y divide-slate-200">
             {invitations.map((invitation) => (
               <li key={invitation.computation_id} className="py-2">
-                <p className="font-medium text-slate-900">{invitation.title || humanize(invitation.analysis)}</p>
+                <TextLink href={`/computations/view/?id=${encodeURIComponent(invitation.computation_id)}`}>
+                  {invitation.title || humanize(invitation.analysis)}
+                </TextLink>
                 <p className="text-sm text-slate-700">
                   From {invitation.requester_organization_name} · answer by {formatDateTime(invitation.acceptance_deadline_at)}
                 </p>
@@ -78,7 +80,7 @@ function InboxPanel() {
 }
 
 function ComputationsPanel() {
-  const resource = useResource(() => computations.list(10), "computations");
+  const resource = useResource(() => computations.list(1, 10), "computations");
   return (
     <Panel title="Recent computations" resource={resource}>
       {(page) =>
@@ -98,7 +100,11 @@ function ComputationsPanel() {
               <tbody className="divide-y divide-slate-200">
                 {page.items.map((item) => (
                   <tr key={item.id}>
-                    <td className="py-2 pr-4 text-slate-900">{item.title || humanize(item.analysis)}</td>
+                    <td className="py-2 pr-4">
+                      <TextLink href={`/computations/view/?id=${encodeURIComponent(item.id)}`}>
+                        {item.title || humanize(item.analysis)}
+                      </TextLink>
+                    </td>
                     <td className="py-2 pr-4 text-slate-700">{humanize(item.protocol)}</td>
                     <td className="py-2 pr-4">
                       <StatusBadge status={item.status} />

@@ -105,7 +105,7 @@ def chain_hash(prev_hash: str, event: AuditEvent) -> str:
 async def _append(session: AsyncSession, pending: list[_Pending]) -> None:
     """Append events at the end of the chain.
 
-    The rows are inserted first with placeholder hashes: on SQLite that insert takes the database's
+    The rows are inserted first with provisional hashes: on SQLite that insert takes the database's
     single write lock, on PostgreSQL the advisory lock is taken before it. Either way no other
     transaction can append until this one ends, so the predecessor read afterwards is final.
     No in-process lock: a transaction already holding SQLite's write lock must never wait for one.

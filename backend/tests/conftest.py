@@ -17,8 +17,8 @@ from alembic.config import Config
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pwdlib import PasswordHash
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hdx.app import create_app
 from hdx.auth import tokens
@@ -141,6 +141,51 @@ class UserHandle:
 MakeUser = Callable[..., Awaitable[UserHandle]]
 
 
+async def create_user(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    role: Role = Role.org_admin,
+    org: str | None = "General Hospital",
+    email: str | None = None,
+    token_lifetime: timedelta = timedelta(minutes=15),
+) -> UserHandle:
+    """A verified user of `role` in organization `org` (created when new), with an access token."""
+    async with sessionmaker() as session:
+        organization_id = None
+        if role is not Role.admin and org is not None:
+            found = await session.scalar(select(Organization).where(Organization.name == org))
+            if found is None:
+                found = Organization(
+                    name=org,
+                    type=OrganizationType.hospital,
+                    email=f"contact@{org.lower().replace(' ', '-')}.example.org",
+                    contact="+1 555 0100",
+                    location="Springfield",
+                    privacy_accepted_at=utcnow(),
+                )
+                session.add(found)
+                await session.flush()
+            organization_id = found.id
+        address = (
+            email
+            or f"{role.value}.{os.urandom(4).hex()}@{(org or 'platform').lower().replace(' ', '-')}.example.org"
+        )
+        user = User(
+            organization_id=organization_id,
+            email=address,
+            full_name=f"Test {role.value}",
+            role=role,
+            password_hash=_TEST_PASSWORD_HASH,
+            email_verified_at=utcnow(),
+        )
+        session.add(user)
+        await session.commit()
+    token, _ = tokens.encode(
+        settings, subject=user.id, token_type="access", lifetime=token_lifetime, version=0
+    )
+    return UserHandle(user.id, address, role, organization_id, token)
+
+
 @pytest.fixture
 def make_user(app: FastAPI, settings: Settings) -> MakeUser:
     """Create a verified user of `role` in organization `org` (created when new) with an access token."""
@@ -148,42 +193,7 @@ def make_user(app: FastAPI, settings: Settings) -> MakeUser:
     async def factory(
         role: Role = Role.org_admin, org: str | None = "General Hospital", email: str | None = None
     ) -> UserHandle:
-        async with app.state.sessionmaker() as session:
-            organization_id = None
-            if role is not Role.admin and org is not None:
-                from sqlalchemy import select
-
-                found = await session.scalar(select(Organization).where(Organization.name == org))
-                if found is None:
-                    found = Organization(
-                        name=org,
-                        type=OrganizationType.hospital,
-                        email=f"contact@{org.lower().replace(' ', '-')}.example.org",
-                        contact="+1 555 0100",
-                        location="Springfield",
-                        privacy_accepted_at=utcnow(),
-                    )
-                    session.add(found)
-                    await session.flush()
-                organization_id = found.id
-            address = (
-                email
-                or f"{role.value}.{os.urandom(4).hex()}@{(org or 'platform').lower().replace(' ', '-')}.example.org"
-            )
-            user = User(
-                organization_id=organization_id,
-                email=address,
-                full_name=f"Test {role.value}",
-                role=role,
-                password_hash=_TEST_PASSWORD_HASH,
-                email_verified_at=utcnow(),
-            )
-            session.add(user)
-            await session.commit()
-            token, _ = tokens.encode(
-                settings, subject=user.id, token_type="access", lifetime=timedelta(minutes=15), version=0
-            )
-            return UserHandle(user.id, address, role, organization_id, token)
+        return await create_user(app.state.sessionmaker, settings, role, org, email)
 
     return factory
 

@@ -23,17 +23,12 @@ import pytest
 import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from pwdlib import PasswordHash
-from sqlalchemy import select
 
 from hdx.app import create_app
-from hdx.auth import tokens
-from hdx.auth.models import Role, User
+from hdx.auth.models import Role
 from hdx.auth.permissions import MATRIX
 from hdx.config import Settings
-from hdx.db import utcnow
-from hdx.organizations.models import Organization, OrganizationType
-from tests.conftest import TEST_PASSWORD, _clean
+from tests.conftest import UserHandle, _clean, create_user
 from tests.route_catalog import JWT_SECRET, ROUTES, RouteInfo, valid_request
 
 # Routes that need no login: the landing, health and metrics endpoints, and the steps before one has a
@@ -73,7 +68,6 @@ AGENT_ONLY = {
 DIRECTORY = {("GET", "/secure-computations/organizations")}
 
 ORG_A, ORG_B = "Organization A Hospital", "Organization B Clinic"
-_HASH = PasswordHash.recommended().hash(TEST_PASSWORD)
 
 
 # How to make a real object of organization B for a path parameter, as B's users would, through the API.
@@ -105,24 +99,11 @@ B_OBJECTS: dict[str, ObjectFactory] = {"user_id": _b_member, "key_id": _b_api_ke
 
 
 @dataclass
-class Caller:
-    id: str
-    email: str
-    role: Role
-    organization_id: str | None
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-@dataclass
 class World:
     client: httpx.AsyncClient
     app: FastAPI
-    a_users: dict[Role, Caller]
-    b_admin: Caller
+    a_users: dict[Role, UserHandle]
+    b_admin: UserHandle
     a_agent_key: str = ""
     b_org_id: str = ""
     b_ids: dict[str, str] = field(default_factory=dict)
@@ -143,38 +124,9 @@ class World:
         return re.sub(r"{(\w+)(?::\w+)?}", value, path), real
 
 
-async def _add_user(app: FastAPI, settings: Settings, role: Role, org: str | None) -> Caller:
-    async with app.state.sessionmaker() as session:
-        organization_id = None
-        if org is not None:
-            found = await session.scalar(select(Organization).where(Organization.name == org))
-            if found is None:
-                found = Organization(
-                    name=org,
-                    type=OrganizationType.clinic,
-                    email=f"contact@{org.split()[1].lower()}.example.org",
-                    contact="+1 555 0199",
-                    location="Elsewhere",
-                    privacy_accepted_at=utcnow(),
-                )
-                session.add(found)
-                await session.flush()
-            organization_id = found.id
-        email = f"{role.value}.{uuid.uuid4().hex[:8]}@{(org or 'platform').split()[-1].lower()}.example.org"
-        user = User(
-            organization_id=organization_id,
-            email=email,
-            full_name=f"{role.value} of {org}",
-            role=role,
-            password_hash=_HASH,
-            email_verified_at=utcnow(),
-        )
-        session.add(user)
-        await session.commit()
-    token, _ = tokens.encode(
-        settings, subject=user.id, token_type="access", lifetime=timedelta(hours=1), version=0
-    )
-    return Caller(user.id, email, role, organization_id, token)
+async def _add_user(app: FastAPI, settings: Settings, role: Role, org: str | None) -> UserHandle:
+    # Tokens outlive the whole module's run.
+    return await create_user(app.state.sessionmaker, settings, role, org, token_lifetime=timedelta(hours=1))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -24,16 +24,23 @@ export function Panel<T>({
         {resource.loading && !resource.data ? (
           <Loading />
         ) : resource.error ? (
-          <div className="space-y-2">
-            <ErrorAlert error={resource.error} />
-            <Button variant="secondary" onClick={resource.reload}>
-              Try again
-            </Button>
-          </div>
+          <LoadError resource={resource} />
         ) : (
           resource.data !== null && children(resource.data)
         )}
       </div>
     </section>
+  );
+}
+
+/** A failed load: the server's message and a way to ask again. */
+export function LoadError<T>({ resource }: { resource: Resource<T> }) {
+  return (
+    <div className="space-y-2">
+      <ErrorAlert error={resource.error} />
+      <Button variant="secondary" onClick={resource.reload}>
+        Try again
+      </Button>
+    </div>
   );
 }

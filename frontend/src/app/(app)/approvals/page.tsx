@@ -13,6 +13,7 @@ import { useAction, useResource } from "@/lib/hooks";
 import { useSession } from "@/lib/session";
 import type { Dataset, Invitation } from "@/lib/types";
 import { PROTOCOLS } from "@/lib/wizard";
+import { LoadError } from "@/components/Panel";
 
 const AGENT = "agent";
 
@@ -37,12 +38,7 @@ export default function ApprovalsPage() {
         {inbox.loading && !inbox.data ? (
           <Loading label="Loading invitations…" />
         ) : inbox.error ? (
-          <div className="space-y-2">
-            <ErrorAlert error={inbox.error} />
-            <Button variant="secondary" onClick={inbox.reload}>
-              Try again
-            </Button>
-          </div>
+          <LoadError resource={inbox} />
         ) : inbox.data && inbox.data.length === 0 ? (
           <p className="rounded-lg border border-slate-200 bg-white p-6 text-slate-700">
             No invitations are waiting for your organization&apos;s answer.

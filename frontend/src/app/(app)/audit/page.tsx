@@ -1,7 +1,6 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { ErrorAlert } from "@/components/Alert";
 import { AuditTable } from "@/components/AuditTable";
 import { Button } from "@/components/Button";
 import { ChainStatus } from "@/components/ChainStatus";
@@ -11,6 +10,7 @@ import { PageHeader } from "@/components/PageHeader";
 import { Pagination } from "@/components/Pagination";
 import { audit, type AuditFilters } from "@/lib/hdx";
 import { useResource } from "@/lib/hooks";
+import { LoadError } from "@/components/Panel";
 
 export default function AuditPage() {
   const [page, setPage] = useState(1);
@@ -46,12 +46,7 @@ export default function AuditPage() {
       {report.loading && !report.data ? (
         <Loading label="Checking the audit trail…" />
       ) : report.error ? (
-        <div className="space-y-2">
-          <ErrorAlert error={report.error} />
-          <Button variant="secondary" onClick={report.reload}>
-            Try again
-          </Button>
-        </div>
+        <LoadError resource={report} />
       ) : (
         report.data && (
           <div className="space-y-4" aria-busy={report.loading}>

@@ -1,8 +1,6 @@
 "use client";
 
 import { useState } from "react";
-import { ErrorAlert } from "@/components/Alert";
-import { Button } from "@/components/Button";
 import { SelectField } from "@/components/Field";
 import { Loading } from "@/components/Loading";
 import { PageHeader } from "@/components/PageHeader";
@@ -15,6 +13,7 @@ import { useResource } from "@/lib/hooks";
 import { STAFF } from "@/lib/navigation";
 import { useSession } from "@/lib/session";
 import type { ComputationStatus } from "@/lib/types";
+import { LoadError } from "@/components/Panel";
 
 const SIZE = 20;
 
@@ -62,12 +61,7 @@ export default function ComputationsPage() {
       {list.loading && !list.data ? (
         <Loading label="Loading computations…" />
       ) : list.error ? (
-        <div className="space-y-2">
-          <ErrorAlert error={list.error} />
-          <Button variant="secondary" onClick={list.reload}>
-            Try again
-          </Button>
-        </div>
+        <LoadError resource={list} />
       ) : list.data && list.data.items.length === 0 ? (
         <p className="rounded-lg border border-slate-200 bg-white p-6 text-slate-700">
           {status ? "No computations with this status." : "No computations yet."}

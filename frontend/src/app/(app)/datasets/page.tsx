@@ -1,8 +1,6 @@
 "use client";
 
 import { useState } from "react";
-import { ErrorAlert } from "@/components/Alert";
-import { Button } from "@/components/Button";
 import { SelectField } from "@/components/Field";
 import { Loading } from "@/components/Loading";
 import { PageHeader } from "@/components/PageHeader";
@@ -11,6 +9,7 @@ import { TextLink } from "@/components/TextLink";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { datasets } from "@/lib/hdx";
 import { useResource } from "@/lib/hooks";
+import { LoadError } from "@/components/Panel";
 
 const SIZE = 20;
 
@@ -47,12 +46,7 @@ export default function DatasetsPage() {
       {list.loading && !list.data ? (
         <Loading label="Loading datasets…" />
       ) : list.error ? (
-        <div className="space-y-2">
-          <ErrorAlert error={list.error} />
-          <Button variant="secondary" onClick={list.reload}>
-            Try again
-          </Button>
-        </div>
+        <LoadError resource={list} />
       ) : list.data && list.data.items.length === 0 ? (
         <p className="rounded-lg border border-slate-200 bg-white p-6 text-slate-700">
           {category ? "No datasets in this category." : "No datasets yet."} <TextLink href="/upload/">Upload a CSV file</TextLink> to add one.

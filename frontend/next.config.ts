@@ -19,6 +19,8 @@ export default function config(phase: string): NextConfig {
     ...base,
     // Next serves its development scripts to localhost only unless told otherwise.
     allowedDevOrigins: ["127.0.0.1"],
+    // The development server does not forward WebSockets: the live connection goes to the exchange itself.
+    env: { NEXT_PUBLIC_HDX_WS_BASE: process.env.NEXT_PUBLIC_HDX_WS_BASE ?? API_ORIGIN.replace(/^http/, "ws") },
     async rewrites() {
       // The API client marks every call with Accept: application/json; page loads never do.
       return {

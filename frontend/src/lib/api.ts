@@ -67,6 +67,11 @@ export function hasAccessToken(): boolean {
   return accessToken !== null;
 }
 
+/** The current access token, for the live connection's handshake (it travels in a header, never a URL). */
+export function currentAccessToken(): string | null {
+  return accessToken;
+}
+
 /** Called when the session ends without the user asking (refresh refused). Returns an unsubscribe function. */
 export function onSignedOut(listener: () => void): () => void {
   signedOutListeners.add(listener);

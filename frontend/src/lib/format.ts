@@ -20,3 +20,24 @@ export function humanize(value: string): string {
   const text = value.replaceAll("_", " ");
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** A statistic for display: four decimals, or scientific notation for very small or very large values. */
+export function formatStat(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return "—";
+  const size = Math.abs(value);
+  if (size !== 0 && (size < 0.0001 || size >= 1e7)) return value.toExponential(3);
+  return value.toLocaleString(undefined, { maximumFractionDigits: 4 });
+}
+
+/** A p-value as journals print it: three decimals, "< 0.001" below that. */
+export function formatPValue(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return "—";
+  return value < 0.001 ? "< 0.001" : value.toFixed(3);
+}
+
+/** 1st, 2nd, 3rd, 4th, 11th, 21st… */
+export function ordinal(value: number): string {
+  const tens = value % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[value % 10] ?? "th";
+  return `${value}${suffix}`;
+}

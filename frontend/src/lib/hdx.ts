@@ -3,7 +3,9 @@
 import { api } from "./api";
 import type {
   AcceptBody,
+  AgentKey,
   ApiKey,
+  BudgetPolicy,
   AuditReport,
   CatalogCategory,
   Collaborator,
@@ -14,6 +16,7 @@ import type {
   ComputationSummary,
   CreatedApiKey,
   Dataset,
+  DatasetBudget,
   DatasetDetail,
   Invitation,
   Me,
@@ -23,6 +26,7 @@ import type {
   Organization,
   Page,
   RegisterBody,
+  ReleaseBody,
 } from "./types";
 
 export const accounts = {
@@ -67,6 +71,10 @@ export const organization = {
     api<CreatedApiKey>("/organizations/me/api-keys", { method: "POST", body: { name } }),
   revokeApiKey: (id: string) =>
     api<ApiKey>(`/organizations/me/api-keys/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  agentKeys: () => api<AgentKey[]>("/organizations/me/agent-keys"),
+  privacyBudget: () => api<BudgetPolicy>("/organizations/me/privacy-budget"),
+  setPrivacyBudget: (datasetEpsilon: number) =>
+    api<BudgetPolicy>("/organizations/me/privacy-budget", { method: "PUT", body: { dataset_epsilon: datasetEpsilon } }),
 };
 
 export const datasets = {
@@ -84,6 +92,8 @@ export const datasets = {
   },
   exportCsv: (id: string) => api<Blob>(`/uploads/${encodeURIComponent(id)}/export`),
   remove: (id: string) => api<void>(`/uploads/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  privacyBudget: (id: string, page: number) =>
+    api<DatasetBudget>(`/datasets/${encodeURIComponent(id)}/privacy-budget`, { query: { page, size: 20 } }),
 };
 
 export const computations = {
@@ -103,6 +113,9 @@ export const computations = {
       body: reason ? { reason } : {},
     }),
   result: (resultId: string) => api<ComputationResult>(`/secure-computations/result/${encodeURIComponent(resultId)}`),
+  cancel: (id: string) => api<Computation>(`/secure-computations/${encodeURIComponent(id)}/cancel`, { method: "POST" }),
+  release: (id: string, body: ReleaseBody) =>
+    api<ComputationResult>(`/secure-computations/${encodeURIComponent(id)}/release`, { method: "POST", body }),
 };
 
 export interface AuditFilters {

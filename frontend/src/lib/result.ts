@@ -1,5 +1,8 @@
 /** Reading a computation's released values: the analysis' own values inside the stored result. */
 
+import type { Table } from "./csv";
+import { humanize, ordinal } from "./format";
+
 export interface ResultRow {
   label: string;
   value: string | number | null;
@@ -55,4 +58,335 @@ export function resultRows(values: Record<string, unknown>): ResultRow[] {
   walk("", analysisValues(values));
   if (typeof values.clipped === "number") rows.push({ label: "Values clipped to the bounds", value: values.clipped });
   return rows;
+}
+
+// Reading each analysis' released values (backend/hdx/analyses: each `release` names its values).
+
+export interface Released {
+  analysis: string;
+  n: number | null;
+  values: Record<string, unknown>;
+  suppressed: string[];
+  clipped: number | null;
+  notes: string[];
+}
+
+const numberOrNull = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
+const numbers = (value: unknown): (number | null)[] => (Array.isArray(value) ? value.map(numberOrNull) : []);
+const texts = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/** The stored result `{analysis, n, values, suppressed, clipped, notes}`, each part checked. */
+export function released(stored: Record<string, unknown>, analysis = ""): Released {
+  return {
+    analysis: typeof stored.analysis === "string" ? stored.analysis : analysis,
+    n: numberOrNull(stored.n),
+    values: analysisValues(stored),
+    suppressed: texts(stored.suppressed),
+    clipped: numberOrNull(stored.clipped),
+    notes: texts(stored.notes),
+  };
+}
+
+const SUMMARY_LABELS: [key: string, label: string][] = [
+  ["count", "Count"],
+  ["sum", "Sum"],
+  ["mean", "Mean"],
+  ["variance", "Variance"],
+  ["std", "Standard deviation"],
+];
+
+function quantileLabel(probability: number): string {
+  if (probability === 0.5) return "Median";
+  const percent = Math.round(probability * 1000) / 10;
+  return Number.isInteger(percent) ? `${ordinal(percent)} percentile` : `${percent}th percentile`;
+}
+
+/** The single numbers of count, sum, mean, variance and a histogram's quantiles, with readable labels. */
+export function summaryRows(result: Released): ResultRow[] {
+  const rows: ResultRow[] = [];
+  const { values } = result;
+  if (result.n !== null && result.analysis !== "count") rows.push({ label: "Records (n)", value: result.n });
+  if (typeof values.variable === "string") rows.push({ label: "Variable", value: values.variable });
+  for (const [key, label] of SUMMARY_LABELS) {
+    const value = numberOrNull(values[key]);
+    if (value !== null) rows.push({ label, value });
+  }
+  const quantiles = record(values.quantiles);
+  if (quantiles) {
+    const entries = Object.entries(quantiles)
+      .map(([p, q]) => [Number(p), numberOrNull(q)] as const)
+      .filter(([p]) => Number.isFinite(p))
+      .sort(([a], [b]) => a - b);
+    for (const [p, q] of entries) rows.push({ label: quantileLabel(p), value: q });
+  }
+  return rows;
+}
+
+export interface SurvivalPoint {
+  time: number;
+  atRisk: number | null;
+  events: number | null;
+  survival: number | null;
+  lower: number | null;
+  upper: number | null;
+}
+
+export interface Survival {
+  time: string;
+  event: string;
+  confidence: number;
+  points: SurvivalPoint[];
+}
+
+/** A Kaplan-Meier curve: survival at the end of each time bin, with its confidence band. */
+export function survivalOf(result: Released): Survival | null {
+  const { values } = result;
+  if (!Array.isArray(values.times) || !Array.isArray(values.survival)) return null;
+  const times = numbers(values.times);
+  const [atRisk, events, survival, lower, upper] = [values.at_risk, values.events, values.survival, values.lower, values.upper].map(numbers);
+  return {
+    time: String(values.time ?? "time"),
+    event: String(values.event ?? "event"),
+    confidence: numberOrNull(values.confidence) ?? 0.95,
+    points: times.map((time, index) => ({
+      time: time ?? Number.NaN,
+      atRisk: atRisk?.[index] ?? null,
+      events: events?.[index] ?? null,
+      survival: survival?.[index] ?? null,
+      lower: lower?.[index] ?? null,
+      upper: upper?.[index] ?? null,
+    })),
+  };
+}
+
+export function survivalTable(survival: Survival): Table {
+  const level = `${Math.round(survival.confidence * 100)}%`;
+  return {
+    title: `Kaplan-Meier survival by ${survival.time}`,
+    columns: [`Time (${survival.time})`, "At risk", "Events", "Survival", `Lower ${level}`, `Upper ${level}`],
+    rows: survival.points.map((point) => [point.time, point.atRisk, point.events, point.survival, point.lower, point.upper]),
+  };
+}
+
+export interface RegressionRow {
+  term: string;
+  coefficient: number | null;
+  stdError: number | null;
+  statistic: number | null;
+  pValue: number | null;
+  oddsRatio: number | null;
+}
+
+export interface Regression {
+  model: "ols" | "logistic";
+  outcome: string;
+  /** "t" for least squares, "z" for logistic regression. */
+  statistic: "t" | "z";
+  rows: RegressionRow[];
+  fit: ResultRow[];
+}
+
+const termLabel = (term: string) => (term === "const" ? "Intercept" : term);
+
+/** Coefficients of a least-squares or logistic regression, and how well the model fits. */
+export function regressionOf(result: Released): Regression | null {
+  const { values } = result;
+  if (!Array.isArray(values.terms) || !Array.isArray(values.coefficients)) return null;
+  const logistic = result.analysis === "logistic" || Array.isArray(values.odds_ratios);
+  const coefficients = numbers(values.coefficients);
+  const errors = numbers(values.std_errors);
+  const statistics = numbers(logistic ? values.z_values : values.t_values);
+  const pValues = numbers(values.p_values);
+  const odds = numbers(values.odds_ratios);
+  const fit: ResultRow[] = [];
+  if (result.n !== null) fit.push({ label: "Records (n)", value: result.n });
+  const add = (label: string, value: unknown) => {
+    if (typeof value === "number" || typeof value === "string") fit.push({ label, value });
+    if (typeof value === "boolean") fit.push({ label, value: value ? "yes" : "no" });
+  };
+  if (logistic) {
+    add("Log-likelihood", values.log_likelihood);
+    add("Iterations", values.iterations);
+    add("Converged", values.converged);
+  } else {
+    add("R²", values.r_squared);
+    add("Adjusted R²", values.adj_r_squared);
+    add("Residual standard error", values.sigma);
+    add("Model degrees of freedom", values.df_model);
+    add("Residual degrees of freedom", values.df_resid);
+  }
+  return {
+    model: logistic ? "logistic" : "ols",
+    outcome: String(values.outcome ?? "outcome"),
+    statistic: logistic ? "z" : "t",
+    rows: texts(values.terms).map((term, index) => ({
+      term: termLabel(term),
+      coefficient: coefficients[index] ?? null,
+      stdError: errors[index] ?? null,
+      statistic: statistics[index] ?? null,
+      pValue: pValues[index] ?? null,
+      oddsRatio: logistic ? (odds[index] ?? null) : null,
+    })),
+    fit,
+  };
+}
+
+export function regressionTable(regression: Regression): Table {
+  const logistic = regression.model === "logistic";
+  return {
+    title: `${logistic ? "Logistic" : "Linear"} regression of ${regression.outcome}`,
+    columns: ["Term", "Coefficient", "Std. error", `${regression.statistic} value`, "p-value", ...(logistic ? ["Odds ratio"] : [])],
+    rows: regression.rows.map((row) => [
+      row.term,
+      row.coefficient,
+      row.stdError,
+      row.statistic,
+      row.pValue,
+      ...(logistic ? [row.oddsRatio] : []),
+    ]),
+  };
+}
+
+export interface Crosstab {
+  row: string;
+  column: string;
+  rowCategories: string[];
+  columnCategories: string[];
+  /** null: fewer than k records, withheld. */
+  counts: (number | null)[][];
+}
+
+export function crosstabOf(result: Released): Crosstab | null {
+  const { values } = result;
+  if (!Array.isArray(values.row_categories) || !Array.isArray(values.column_categories) || !Array.isArray(values.counts)) {
+    return null;
+  }
+  return {
+    row: String(values.row ?? "row"),
+    column: String(values.column ?? "column"),
+    rowCategories: texts(values.row_categories),
+    columnCategories: texts(values.column_categories),
+    counts: values.counts.map(numbers),
+  };
+}
+
+/** A withheld cell as shown and exported: "<k", e.g. "<5". */
+export const suppressedCell = (k: number) => `<${k}`;
+
+export function crosstabTable(crosstab: Crosstab, k: number): Table {
+  return {
+    title: `${crosstab.row} by ${crosstab.column}`,
+    columns: [`${crosstab.row} \\ ${crosstab.column}`, ...crosstab.columnCategories],
+    rows: crosstab.rowCategories.map((category, i) => [
+      category,
+      ...crosstab.columnCategories.map((_, j) => {
+        const count = crosstab.counts[i]?.[j];
+        return count === null || count === undefined ? suppressedCell(k) : count;
+      }),
+    ]),
+  };
+}
+
+export interface Matrices {
+  variables: string[];
+  means: (number | null)[];
+  covariance: (number | null)[][];
+  correlation: (number | null)[][];
+}
+
+export function matricesOf(result: Released): Matrices | null {
+  const { values } = result;
+  if (!Array.isArray(values.variables) || !Array.isArray(values.covariance) || !Array.isArray(values.correlation)) return null;
+  return {
+    variables: texts(values.variables),
+    means: numbers(values.means),
+    covariance: values.covariance.map(numbers),
+    correlation: values.correlation.map(numbers),
+  };
+}
+
+export function matrixTable(title: string, variables: string[], matrix: (number | null)[][]): Table {
+  return {
+    title,
+    columns: ["Variable", ...variables],
+    rows: variables.map((name, i) => [name, ...variables.map((_, j) => matrix[i]?.[j] ?? null)]),
+  };
+}
+
+export function meansTable(matrices: Matrices): Table {
+  return {
+    title: "Means",
+    columns: ["Variable", "Mean"],
+    rows: matrices.variables.map((name, i) => [name, matrices.means[i] ?? null]),
+  };
+}
+
+export function histogramTable(stored: Record<string, unknown>, k: number): Table | null {
+  const values = analysisValues(stored);
+  const edges = numbers(values.edges);
+  const counts = Array.isArray(values.counts) ? values.counts : [];
+  if (edges.length !== counts.length + 1 || counts.length === 0) return null;
+  return {
+    title: `Histogram of ${String(values.variable ?? "the variable")}`,
+    columns: ["From", "To", "Records"],
+    rows: counts.map((count, index) => [
+      edges[index],
+      edges[index + 1],
+      typeof count === "number" ? count : suppressedCell(k),
+    ]),
+  };
+}
+
+export function summaryTable(rows: ResultRow[]): Table {
+  return { title: "Released values", columns: ["Value", "Result"], rows: rows.map((row) => [row.label, row.value]) };
+}
+
+/** What protects a released result, from the result's `protection` record and the analysis' own report. */
+export function protectionRows(protection: Record<string, unknown>, result: Released | null): ResultRow[] {
+  const rows: ResultRow[] = [];
+  if (typeof protection.protocol === "string") rows.push({ label: "Protocol", value: protection.protocol });
+  const parties = Array.isArray(protection.parties) ? protection.parties.length : null;
+  if (typeof protection.threshold === "number") {
+    rows.push({ label: "Threshold", value: parties === null ? protection.threshold : `${protection.threshold} of ${parties}` });
+  }
+  if (parties !== null) rows.push({ label: "Parties contributing", value: parties });
+  if (typeof protection.k === "number") rows.push({ label: "Minimum group size (k)", value: protection.k });
+  const dp = record(protection.differential_privacy);
+  const epsilon = numberOrNull(protection.epsilon_spent);
+  rows.push({ label: "Privacy budget spent (ε)", value: epsilon ?? "None: no differential privacy" });
+  if (dp) {
+    const mechanism = typeof dp.mechanism === "string" ? `${humanize(dp.mechanism)} noise` : "Noise";
+    const scale = numberOrNull(dp.scale) ?? numberOrNull(dp.noise_scale);
+    const by = typeof dp.noised_by === "string" ? `, added by ${dp.noised_by === "exchange" ? "the exchange" : dp.noised_by}` : "";
+    rows.push({ label: "Noise", value: `${mechanism}${scale === null ? "" : `, scale ${scale.toPrecision(3)}`}${by}` });
+    const delta = numberOrNull(dp.delta);
+    if (delta) rows.push({ label: "Privacy δ", value: delta });
+  }
+  const suppressed = Array.isArray(protection.suppressed) ? protection.suppressed.length : (result?.suppressed.length ?? 0);
+  rows.push({ label: "Cells suppressed", value: suppressed });
+  const clipped = numberOrNull(protection.clipped) ?? result?.clipped ?? null;
+  // With differential privacy the released count of clipped values carries noise too.
+  if (clipped !== null) rows.push({ label: "Values clipped to the bounds", value: dp ? `${clipped} (with noise)` : clipped });
+  return rows;
+}
+
+export interface CurvePoint {
+  x: number;
+  y: number;
+}
+
+/** The survival curve and its band as chart points, starting at survival 1 at `start` (the time's lower bound). */
+export function survivalCurve(survival: Survival, start: number | null): { survival: CurvePoint[]; lower: CurvePoint[]; upper: CurvePoint[] } {
+  const points = survival.points.filter((point) => Number.isFinite(point.time));
+  const first = points[0]?.time ?? 0;
+  const width = points.length > 1 ? (points[1]?.time ?? first) - first : first;
+  const origin = start ?? first - width;
+  const series = (pick: (point: SurvivalPoint) => number | null): CurvePoint[] => [
+    { x: origin, y: 1 },
+    ...points.flatMap((point) => {
+      const y = pick(point);
+      return y === null ? [] : [{ x: point.time, y }];
+    }),
+  ];
+  return { survival: series((point) => point.survival), lower: series((point) => point.lower), upper: series((point) => point.upper) };
 }

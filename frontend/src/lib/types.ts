@@ -208,8 +208,22 @@ export interface Party {
   dropped_reason: string | null;
 }
 
+/** How differential-privacy noise protects a computation's result, as the exchange plans it. */
+export interface PrivacyPlan {
+  mode: "central" | "distributed";
+  mechanism: string;
+  epsilon: number;
+  delta: number;
+  noise_scale: number;
+  noised_by: string;
+  honest_parties?: number | null;
+}
+
 export interface Computation extends ComputationSummary {
   params: Record<string, unknown>;
+  /** Which secure sum is running; iterative analyses (logistic regression) take one per iteration. */
+  iteration?: number;
+  differential_privacy?: PrivacyPlan | null;
   threshold: number;
   min_participants: number;
   k: number;
@@ -291,4 +305,46 @@ export interface AuditReport {
   scope: string;
   chain: { intact: boolean; events: number; first_bad_seq: number | null; reason: string | null };
   events: Page<AuditEvent>;
+}
+
+export interface ReleaseBody {
+  decision: "release" | "withhold";
+  reason?: string;
+}
+
+export interface AgentKey {
+  id: string;
+  organization_id: string;
+  x25519_public: string;
+  ed25519_public: string;
+  x25519_fingerprint: string;
+  ed25519_fingerprint: string;
+  created_at: string;
+  api_key_id: string | null;
+  hosted: boolean;
+  superseded_at: string | null;
+}
+
+export interface BudgetPolicy {
+  organization_id: string;
+  dataset_epsilon: number;
+  is_default: boolean;
+  datasets_updated: number;
+}
+
+export interface LedgerEntry {
+  id: string;
+  reference: string;
+  epsilon: number;
+  delta: number;
+  created_at: string;
+}
+
+export interface DatasetBudget {
+  dataset_id: string;
+  epsilon_total: number;
+  epsilon_spent: number;
+  epsilon_remaining: number;
+  delta_spent: number;
+  ledger: Page<LedgerEntry>;
 }

@@ -6,6 +6,7 @@ import { AppShell } from "@/components/AppShell";
 import { IdleWarning } from "@/components/IdleWarning";
 import { Loading } from "@/components/Loading";
 import { useIdleTimeout } from "@/lib/idle";
+import { LiveProvider } from "@/lib/liveContext";
 import { useSession } from "@/lib/session";
 import type { Me } from "@/lib/types";
 
@@ -35,9 +36,11 @@ function SignedIn({ user, children }: { user: Me; children: ReactNode }) {
   );
   const { secondsLeft, stayActive } = useIdleTimeout(timeout);
   return (
-    <AppShell user={user} onSignOut={() => void signOut()}>
-      {children}
-      <IdleWarning secondsLeft={secondsLeft} onStay={stayActive} />
-    </AppShell>
+    <LiveProvider>
+      <AppShell user={user} onSignOut={() => void signOut()}>
+        {children}
+        <IdleWarning secondsLeft={secondsLeft} onStay={stayActive} />
+      </AppShell>
+    </LiveProvider>
   );
 }

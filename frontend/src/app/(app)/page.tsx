@@ -1,14 +1,22 @@
 "use client";
 
+import { LiveFeed } from "@/components/LiveFeed";
 import { PageHeader } from "@/components/PageHeader";
 import { Panel } from "@/components/Panel";
 import { StatusBadge } from "@/components/StatusBadge";
 import { TextLink } from "@/components/TextLink";
 import { formatDateTime, humanize } from "@/lib/format";
 import { audit, computations, datasets, platform } from "@/lib/hdx";
-import { useResource } from "@/lib/hooks";
+import { useResource, type Resource } from "@/lib/hooks";
+import { useLiveRefresh } from "@/lib/liveContext";
 import { STAFF } from "@/lib/navigation";
 import { useSession } from "@/lib/session";
+import type { ComputationSummary, Invitation, Page } from "@/lib/types";
+
+/** How often the overview checks for changes while the live connection is down. */
+const POLL_MS = 15_000;
+const isStatusChange = (event: { event: string }) =>
+  event.event === "computation.status" || event.event === "computation.result_recorded";
 
 export default function OverviewPage() {
   const { user } = useSession();
@@ -23,15 +31,37 @@ export default function OverviewPage() {
           <AuditChainPanel />
         </div>
       ) : (
-        <div className="grid gap-6 lg:grid-cols-2">
-          {STAFF.includes(user.role) && <DatasetsPanel />}
-          <InboxPanel />
-          <div className="lg:col-span-2">
-            <ComputationsPanel />
-          </div>
-        </div>
+        <OrganizationOverview staff={STAFF.includes(user.role)} />
       )}
     </>
+  );
+}
+
+function OrganizationOverview({ staff }: { staff: boolean }) {
+  const inbox = useResource(computations.inbox, "inbox");
+  const recent = useResource(() => computations.list(1, 10), "computations");
+  useLiveRefresh({
+    matches: isStatusChange,
+    reload: () => {
+      inbox.reload();
+      recent.reload();
+    },
+    pollMs: POLL_MS,
+  });
+  const titles = new Map<string, string>();
+  for (const item of recent.data?.items ?? []) titles.set(item.id, item.title || humanize(item.analysis));
+  for (const item of inbox.data ?? []) titles.set(item.computation_id, item.title || humanize(item.analysis));
+  return (
+    <div className="grid gap-6 lg:grid-cols-2">
+      {staff && <DatasetsPanel />}
+      <InboxPanel resource={inbox} />
+      <div className="lg:col-span-2">
+        <LiveFeed titles={titles} />
+      </div>
+      <div className="lg:col-span-2">
+        <ComputationsPanel resource={recent} />
+      </div>
+    </div>
   );
 }
 
@@ -53,8 +83,7 @@ function DatasetsPanel() {
   );
 }
 
-function InboxPanel() {
-  const resource = useResource(computations.inbox, "inbox");
+function InboxPanel({ resource }: { resource: Resource<Invitation[]> }) {
   return (
     <Panel title="Waiting for your organization's answer" resource={resource}>
       {(invitations) =>
@@ -79,8 +108,7 @@ function InboxPanel() {
   );
 }
 
-function ComputationsPanel() {
-  const resource = useResource(() => computations.list(1, 10), "computations");
+function ComputationsPanel({ resource }: { resource: Resource<Page<ComputationSummary>> }) {
   return (
     <Panel title="Recent computations" resource={resource}>
       {(page) =>

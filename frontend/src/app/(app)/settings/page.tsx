@@ -4,9 +4,11 @@ import type { ReactNode } from "react";
 import { ErrorAlert } from "@/components/Alert";
 import { Loading } from "@/components/Loading";
 import { PageHeader } from "@/components/PageHeader";
+import { AgentKeysSection } from "@/components/settings/AgentKeysSection";
 import { ApiKeysSection } from "@/components/settings/ApiKeysSection";
 import { DisclosureSettings } from "@/components/settings/DisclosureSettings";
 import { MembersSection } from "@/components/settings/MembersSection";
+import { PrivacyBudgetSettings } from "@/components/settings/PrivacyBudgetSettings";
 import { humanize } from "@/lib/format";
 import { organization } from "@/lib/hdx";
 import { useResource } from "@/lib/hooks";
@@ -43,8 +45,14 @@ export default function SettingsPage() {
         <Section id="members-title" title="People">
           <MembersSection me={user.id} />
         </Section>
+        <Section id="budget-title" title="Differential privacy budget">
+          <PrivacyBudgetSettings />
+        </Section>
         <Section id="keys-title" title="API keys for party agents">
           <ApiKeysSection />
+        </Section>
+        <Section id="agent-keys-title" title="Party agent keys">
+          <AgentKeysSection />
         </Section>
       </div>
     </>

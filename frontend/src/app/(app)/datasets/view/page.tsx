@@ -8,6 +8,7 @@ import { ColumnProfileTable } from "@/components/ColumnProfileTable";
 import { ConfirmDialog } from "@/components/ConfirmDialog";
 import { Loading } from "@/components/Loading";
 import { PageHeader } from "@/components/PageHeader";
+import { PrivacyLedger } from "@/components/PrivacyLedger";
 import { TextLink } from "@/components/TextLink";
 import { ValidationReport } from "@/components/ValidationReport";
 import { formatBytes, formatDateTime, formatNumber } from "@/lib/format";
@@ -109,6 +110,14 @@ function DatasetView({ dataset }: { dataset: DatasetDetail }) {
         <section aria-labelledby="report-title" className="space-y-3">
           <h2 id="report-title" className="text-lg font-semibold text-slate-900">Validation report</h2>
           <ValidationReport report={dataset.report} />
+        </section>
+        <section aria-labelledby="budget-title" className="space-y-3">
+          <h2 id="budget-title" className="text-lg font-semibold text-slate-900">Privacy budget</h2>
+          <p className="text-sm text-slate-700">
+            Each differentially private result that uses this dataset spends part of its ε; when nothing is left, computations
+            that need it are refused.
+          </p>
+          <PrivacyLedger datasetId={dataset.id} />
         </section>
       </div>
       <ConfirmDialog

@@ -45,7 +45,8 @@ lint: setup
 	cd backend && ../$(VENV)/bin/ruff check hdx tests ../bench && ../$(VENV)/bin/ruff format --check hdx tests ../bench
 	cd backend && ../$(VENV)/bin/mypy
 
-test: lint frontend-test
+# The browser test (backend/tests/e2e) drives the built dashboard, so the build comes first.
+test: lint frontend-test frontend
 	cd backend && ../$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Every benchmark, one after the other; each replaces its own section of bench/RESULTS.md.

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=lambda: ["http://localhost:3000", "http://localhost:8000"]
     )
-    rate_limit_default: str = "60/minute;1000/hour"
+    rate_limit_default: str = "300/minute;5000/hour"
     rate_limit_login: str = "10/minute;100/hour"
     rate_limit_otp: str = "5/minute;30/hour"
     rate_limit_password_reset: str = "5/minute;30/hour"

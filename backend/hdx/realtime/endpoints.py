@@ -8,6 +8,7 @@ from "network trouble".
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
@@ -29,10 +30,15 @@ from hdx.realtime.service import authenticate
 router = APIRouter(tags=["real time"])
 
 
-def origin_allowed(origin: str | None, allowed: list[str]) -> bool:
+def origin_allowed(origin: str | None, allowed: list[str], host: str | None = None) -> bool:
+    """A browser page may connect from the origins in the settings, or from the very address it asks
+    (the dashboard this exchange serves: the page's origin names the same host and port the browser
+    sends in Host; a cross-site page cannot make the two agree)."""
     # Browsers always send Origin; a client without one is not a browser page and still needs a valid
     # token, which a cross-site page cannot obtain.
     if origin is None:
+        return True
+    if host is not None and urlsplit(origin).netloc.lower() == host.lower():
         return True
     return "*" in allowed or origin.rstrip("/") in {entry.rstrip("/") for entry in allowed}
 
@@ -75,7 +81,8 @@ async def connect(websocket: WebSocket, endpoint: Endpoint) -> None:
     offered: list[str] = list(websocket.scope.get("subprotocols", []))
     # Never echo the bearer entry back: response headers end up in proxy logs.
     await websocket.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
-    if not origin_allowed(websocket.headers.get("origin"), settings.cors_origins):
+    headers = websocket.headers
+    if not origin_allowed(headers.get("origin"), settings.cors_origins, headers.get("host")):
         await _refuse(websocket, "origin not allowed")
         return
     if token_in_url(websocket):

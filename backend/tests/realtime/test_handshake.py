@@ -111,6 +111,19 @@ async def test_a_browser_from_an_allowed_origin_connects_with_the_token_in_the_s
         assert metrics["process"]["rss_bytes"] > 0
 
 
+async def test_the_dashboard_served_by_the_exchange_itself_connects_from_its_own_address(
+    server: str, make_user: MakeUser
+) -> None:
+    # Not in the configured origins: allowed because it names the host and port the browser asked.
+    user = await make_user(Role.doctor)
+    own = server.replace("ws://", "http://")
+    async with ws_client(server, token=user.token, origin=own) as feed:
+        assert (await feed.next_type("ready"))["user_id"] == user.id
+    other_port = own.rsplit(":", 1)[0] + ":1"
+    async with ws_client(server, token=user.token, origin=other_port) as feed:
+        assert await feed.closed() == (POLICY_VIOLATION, "origin not allowed")
+
+
 async def test_a_client_without_origin_authenticates_with_its_first_message(
     server: str, make_user: MakeUser
 ) -> None:

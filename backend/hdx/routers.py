@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from hdx.auth.endpoints import router as auth_router
 from hdx.computations.agent_endpoints import agent_router as computations_agent_router
 from hdx.computations.agent_endpoints import relay_router as computations_relay_router
+from hdx.computations.endpoints import keys_router as computations_keys_router
 from hdx.computations.endpoints import results_router
 from hdx.computations.endpoints import router as computations_router
 from hdx.datasets.endpoints import router as datasets_router
@@ -25,6 +26,7 @@ ROUTERS: list[APIRouter] = [
     privacy_router,
     computations_router,
     results_router,
+    computations_keys_router,
     computations_relay_router,
     computations_agent_router,
     realtime_router,

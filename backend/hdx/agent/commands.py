@@ -136,9 +136,12 @@ def status(state_dir: StateDir = None) -> None:
     computations = ComputationStore(directory).all()
     typer.echo(f"computations:        {len(computations)}")
     for item in computations:
+        progress = f"round {item.stepped - item.round_offset}/{item.rounds}"
+        if item.iteration > 1:
+            progress = f"iteration {item.iteration} {progress}"
         line = (
             f"  {item.computation_id}  {item.analysis}/{item.protocol}  party {item.my_index}  "
-            f"{item.status}  round {item.stepped}/{item.rounds} (posted {item.posted})  rows {item.rows}"
+            f"{item.status}  {progress} (posted {item.posted - item.round_offset})  rows {item.rows}"
         )
         if item.result_id:
             line += f"  result {item.result_id}"

@@ -78,11 +78,20 @@ class Federation:
         protocol: str = "shamir",
         threshold: int | None = None,
         timeout: float = 60.0,
+        **privacy: Any,
     ) -> dict[str, Any]:
-        """Propose a computation to every member as the first one, wait for it, return its result."""
+        """Propose a computation to every member as the first one, wait for it, return its result.
+        `privacy`: epsilon, delta and dp_mode, as propose takes them."""
         participants = [member.hospital.name for member in self.members]
         computation_id = propose(
-            self.http, self.requester, participants, analysis, params, protocol=protocol, threshold=threshold
+            self.http,
+            self.requester,
+            participants,
+            analysis,
+            params,
+            protocol=protocol,
+            threshold=threshold,
+            **privacy,
         )
         deadline = time.monotonic() + timeout
         while (current := status(self.http, self.requester, computation_id))["status"] not in FINAL:
@@ -142,11 +151,17 @@ def write_policy(path: Path, requester: str) -> Path:
 
 @contextmanager
 def federation(
-    root: Path, *, names: Sequence[str] = HOSPITALS, poll_seconds: float = 0.5, port: int = 0
+    root: Path,
+    *,
+    names: Sequence[str] = HOSPITALS,
+    poll_seconds: float = 0.5,
+    port: int = 0,
+    sweep_seconds: float | None = None,
 ) -> Iterator[Federation]:
+    """`sweep_seconds`: how often the exchange applies deadlines besides at start (its default if None)."""
     pooled = diabetes.diabetes()
     with Processes() as processes:
-        exchange = start_exchange(processes, root, port=port)
+        exchange = start_exchange(processes, root, port=port, sweep_seconds=sweep_seconds)
         with httpx.Client(base_url=exchange.url, timeout=30) as http:
             shares = diabetes.split(pooled, root / "data", len(names))
             policy = write_policy(root / "policy.toml", names[0])

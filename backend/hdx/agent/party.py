@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
 
 import polars as pl
 
 from hdx.agent.keystore import AgentKeys
 from hdx.agent.store import LocalComputation, StoredParty
-from hdx.analyses import Contribution, Layout, get_analysis
+from hdx.analyses import AnalysisError, Contribution, Layout, get_analysis
 from hdx.computations import framing
 from hdx.computations.models import EXCHANGE_INDEX
 from hdx.computations.schemas import PartyKeysOut
@@ -57,11 +59,13 @@ def setup_of(local: LocalComputation, keys: AgentKeys) -> PartySetup:
         x25519_private=keys.x25519_private,
         ed25519_private=keys.ed25519_private,
         analysis=local.analysis,
-        params=local.params,
+        params=local.current_params,
         k=local.k,
         requester_organization_id=local.requester_organization_id,
         epsilon=local.epsilon,
         delta=local.delta,
+        dp_mode=local.dp_mode,
+        iteration=local.iteration,
     )
 
 
@@ -76,6 +80,27 @@ def contribution(
     return local, implementation.layout(parsed, max_rows=max(1, frame.height))
 
 
+def next_iteration(
+    local: LocalComputation, iteration: int, round_offset: int, params: dict[str, Any]
+) -> LocalComputation:
+    """The party's records for the iteration the exchange announces, refused (AnalysisError) unless it is
+    the next one, starts after every round already stepped, and changes nothing the party accepted but
+    the analysis' iteration parameters (valid ones: the right number of finite coefficients)."""
+    if iteration != local.iteration + 1 or round_offset < max(local.stepped, local.round_offset + 1):
+        raise AnalysisError(
+            f"the exchange announces iteration {iteration} after round {round_offset}, but this party is in "
+            f"iteration {local.iteration} and has played up to round {local.stepped}"
+        )
+    checked = get_analysis(local.analysis).check_iteration(local.params, params)
+    return local.but(
+        iteration=iteration,
+        round_offset=round_offset,
+        iteration_params=checked.model_dump(mode="json"),
+        stepped=round_offset,
+        posted=round_offset,
+    )
+
+
 def start(local: LocalComputation, keys: AgentKeys, contribution: Contribution, layout: Layout) -> bytes:
     """The party's initial protocol state (secret)."""
     return party_protocol(local.protocol).start(setup_of(local, keys), contribution, layout)
@@ -84,10 +109,13 @@ def start(local: LocalComputation, keys: AgentKeys, contribution: Contribution, 
 def step(
     local: LocalComputation, keys: AgentKeys, state: bytes, round_number: int, frames: Iterable[framing.Frame]
 ) -> tuple[bytes, list[framing.Frame]]:
-    """One round of the party's side: every message of rounds 1..round_number addressed to it (or
-    broadcast) in, the new state and the messages it posts in that round out."""
+    """One round of the party's side: every message of the current iteration's rounds up to round_number
+    addressed to it (or broadcast) in, the new state and the messages it posts in that round out.
+    Rounds are the computation's; the protocol sees them numbered from 1 in each iteration."""
     protocol = party_protocol(local.protocol)
-    new_state, outgoing = protocol.step(setup_of(local, keys), state, round_number, envelopes(frames))
+    offset = local.round_offset
+    inbox = [replace(e, round=e.round - offset) for e in envelopes(frames) if e.round > offset]
+    new_state, outgoing = protocol.step(setup_of(local, keys), state, round_number - offset, inbox)
     return new_state, outbox(round_number, local.my_index, outgoing)
 
 

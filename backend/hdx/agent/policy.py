@@ -13,6 +13,7 @@ to answer in the dashboard or API (or declined, with `otherwise = "decline"`):
     columns = ["age", "sex", "bmi"]         # every column the analysis or its filters read
     min_k = 10                              # at least this minimum cohort
     max_epsilon = 1.0                       # with differential privacy, at most this epsilon
+    dp_modes = ["distributed"]              # with differential privacy, only noise added this way
     require_dp = false                      # true: only computations with an epsilon
 
     [decline]
@@ -37,6 +38,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hdx.analyses import AnalysisError, get_analysis
 
 ANY = "*"
+DpModeName = Literal["central", "distributed"]
+DP_MODES: tuple[DpModeName, ...] = ("central", "distributed")
 
 
 class PolicyError(Exception):
@@ -52,6 +55,9 @@ class AcceptRules(BaseModel):
     columns: list[str] = Field(default_factory=list)
     min_k: int | None = Field(None, ge=1)
     max_epsilon: float | None = Field(None, gt=0)
+    # "central": the exchange (or the result recipient) sees the exact aggregate and noises it;
+    # "distributed": this agent noises its own input and nobody sees the exact aggregate.
+    dp_modes: list[DpModeName] = Field(default_factory=lambda: list(DP_MODES))
     require_dp: bool = False
 
 
@@ -107,6 +113,7 @@ class Invitation:
     k: int
     epsilon: float | None
     columns: tuple[str, ...]
+    dp_mode: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,4 +191,6 @@ def _unmatched(rules: AcceptRules, inv: Invitation) -> list[str]:
         misses.append("the computation has no differential privacy and accept.require_dp is set")
     if inv.epsilon is not None and rules.max_epsilon is not None and inv.epsilon > rules.max_epsilon:
         misses.append(f"epsilon={inv.epsilon:g} exceeds accept.max_epsilon={rules.max_epsilon:g}")
+    if inv.epsilon is not None and (inv.dp_mode or "central") not in rules.dp_modes:
+        misses.append(f"dp_mode {inv.dp_mode or 'central'} is not in accept.dp_modes")
     return misses

@@ -27,6 +27,9 @@ def propose(
     threshold: int | None = None,
     min_participants: int | None = None,
     deadlines: dict[str, float] | None = None,
+    epsilon: float | None = None,
+    delta: float | None = None,
+    dp_mode: str | None = None,
 ) -> str:
     spec: dict[str, Any] = {
         "title": f"{analysis} over the shared data",
@@ -39,6 +42,8 @@ def propose(
     }
     if deadlines is not None:
         spec["deadlines"] = deadlines
+    privacy = {"epsilon": epsilon, "delta": delta, "dp_mode": dp_mode}
+    spec |= {name: value for name, value in privacy.items() if value is not None}
     created = http.post("/secure-computations/initialize", json=spec, headers=requester.headers)
     if created.status_code != 201:
         raise ComputationFailed(f"initialize: HTTP {created.status_code} {created.text[:500]}")

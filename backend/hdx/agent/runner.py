@@ -140,6 +140,7 @@ class Agent:
                 protocol=item.protocol.value,
                 k=item.k,
                 epsilon=item.epsilon,
+                dp_mode=item.dp_mode.value if item.dp_mode else None,
                 columns=policy.columns_of(item.analysis, item.params),
             ),
         )
@@ -184,6 +185,8 @@ class Agent:
             local = self.store.load(item.id) if self.store.exists(item.id) else self.begin(item)
             if local.halted or local.finished:
                 return
+            if item.iteration != local.iteration:
+                local = self.next_iteration(local, item)
             local = self._catch_up(local, item.current_round)
         except (Halt, IntegrityError, AnalysisError) as exc:
             # Logged once: the same failure would recur at every poll.
@@ -196,6 +199,8 @@ class Agent:
             self.store.save(local.but(status=item.status.value))
 
     def begin(self, item: AgentComputationOut) -> LocalComputation:
+        if item.iteration != 1:
+            raise Halt(f"the computation is in iteration {item.iteration} and this agent has no record of it")
         bound = [
             PartyKeysOut.model_validate(p)
             for p in self.client.get_json(f"/agent/computations/{item.id}/parties")
@@ -224,6 +229,7 @@ class Agent:
             requester_organization_id=item.requester_organization_id,
             epsilon=item.epsilon,
             delta=item.delta,
+            dp_mode=item.dp_mode.value if item.dp_mode else None,
         )
         state = party.start(local, self.keys, contribution, layout)
         self.store.begin(local, state)
@@ -234,13 +240,30 @@ class Agent:
         )
         return local
 
+    def next_iteration(self, local: LocalComputation, item: AgentComputationOut) -> LocalComputation:
+        """The exchange opened the next iteration of an iterative analysis: check its parameters, compute
+        this party's contribution at them (the same data, k and disclosure rules) and start afresh."""
+        moved = party.next_iteration(local, item.iteration, item.round_offset, item.iteration_params)
+        contribution, layout = party.contribution(
+            self.data.frame, moved.analysis, moved.current_params, moved.k
+        )
+        moved = moved.but(rows=contribution.rows, clipped=contribution.clipped)
+        self.store.begin(moved, party.start(moved, self.keys, contribution, layout))
+        logger.info(
+            "iteration started",
+            extra={"computation_id": local.computation_id, "iteration": moved.iteration, "rows": moved.rows},
+        )
+        return moved
+
     def _catch_up(self, local: LocalComputation, current_round: int) -> LocalComputation:
         if local.posted < local.stepped:
             local = self._post(local, local.stepped)
-        while local.stepped < min(current_round, local.rounds):
+        while local.stepped < min(current_round, local.round_offset + local.rounds):
             round_number = local.stepped + 1
             inbox = [
-                frame for r in range(1, round_number + 1) for frame in self._fetch(local.computation_id, r)
+                frame
+                for r in range(local.round_offset + 1, round_number + 1)
+                for frame in self._fetch(local.computation_id, r)
             ]
             state, outgoing = party.step(local, self.keys, self.store.state(local), round_number, inbox)
             local = self.store.commit_step(local, round_number, state, outgoing)

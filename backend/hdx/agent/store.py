@@ -1,8 +1,11 @@
 """Per-computation state on disk, so a restarted agent resumes where it stopped.
 
-    computations/<id>/meta.json       public facts: parties and keys, rounds stepped and posted
+    computations/<id>/meta.json       public facts: parties and keys, iteration, rounds stepped and posted
     computations/<id>/state-<r>.bin   the protocol state after round r (secret)
     computations/<id>/outbox-<r>.bin  the messages of round r, framed as the exchange frames them
+
+Rounds are the computation's: an iterative analysis numbers each iteration's rounds after the previous
+one's, and a new iteration starts from a fresh protocol state stored as of the rounds before it.
 
 A round is committed by rewriting meta.json after its state and outbox are on disk; its messages are
 posted only after that. A crash before the commit re-steps the round (nothing was posted yet); a crash
@@ -50,6 +53,13 @@ class LocalComputation:
     requester_organization_id: str = ""
     epsilon: float | None = None
     delta: float | None = None
+    # "central" or "distributed": in distributed mode this party noises its own input.
+    dp_mode: str | None = None
+    # Iterative analyses: the current iteration, the rounds played before it, and its parameters (checked
+    # against `params`, as accepted); `rounds`, `rows` and `clipped` are those of one iteration.
+    iteration: int = 1
+    round_offset: int = 0
+    iteration_params: dict[str, Any] | None = None
     stepped: int = 0
     posted: int = 0
     status: str = "running"
@@ -57,6 +67,10 @@ class LocalComputation:
     halted: str | None = None
     result_id: str | None = None
     updated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    @property
+    def current_params(self) -> dict[str, Any]:
+        return self.params if self.iteration_params is None else self.iteration_params
 
     def but(self, **changes: Any) -> LocalComputation:
         return replace(self, **changes, updated_at=datetime.now(UTC).isoformat())
@@ -96,9 +110,15 @@ class ComputationStore:
         write_private(directory / META, json.dumps(computation.to_json(), indent=2).encode())
 
     def begin(self, computation: LocalComputation, state: bytes) -> None:
+        """Store a fresh protocol state (a computation's start, or a new iteration's) as of round
+        `computation.stepped`; whatever the previous iteration left is deleted once that is committed."""
         directory = private_dir(self._dir(computation.computation_id))
-        write_private(directory / "state-0.bin", state)
+        current = directory / f"state-{computation.stepped}.bin"
+        write_private(current, state)
         self.save(computation)
+        for path in directory.glob("*.bin"):
+            if path != current:
+                path.unlink(missing_ok=True)
 
     def state(self, computation: LocalComputation) -> bytes:
         return (self._dir(computation.computation_id) / f"state-{computation.stepped}.bin").read_bytes()

@@ -1,7 +1,7 @@
 """Pure statistical analyses: each party computes a local vector, the protocol sums the vectors
 securely, and the analysis finalizes the sum. No web, database or settings imports here."""
 
-from .base import Analysis, AnalysisParams, Contribution, Element, Layout, Result
+from .base import Analysis, AnalysisParams, Contribution, Element, Layout, Result, Run, with_iterations
 from .disclosure import require_cohort, suppress_small_cells
 from .errors import AnalysisError, DisclosureError
 from .filters import Filter, apply_filters, check_filter_disclosure
@@ -21,6 +21,7 @@ __all__ = [
     "Layout",
     "LogisticParams",
     "Result",
+    "Run",
     "Variable",
     "apply_filters",
     "check_filter_disclosure",
@@ -28,4 +29,5 @@ __all__ = [
     "get_analysis",
     "require_cohort",
     "suppress_small_cells",
+    "with_iterations",
 ]

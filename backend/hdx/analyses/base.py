@@ -3,15 +3,17 @@ local and finalize steps around its own arithmetic."""
 
 from __future__ import annotations
 
+import itertools
+import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from .disclosure import check_k, require_cohort
 from .errors import AnalysisError
@@ -38,23 +40,91 @@ class Element:
 
 
 @dataclass(frozen=True)
-class Layout:
-    elements: tuple[Element, ...]
+class Run:
+    """Elements alike but for their names (the cells of a table, the bins of a histogram), named
+    `prefix[a,b]` over the product of `axes`, the last axis fastest. One object however many elements
+    it stands for, so a layout of a million cells is as cheap to build and compare as one of a few."""
+
+    prefix: str
+    axes: tuple[tuple[int | str, ...], ...]
+    bound: float
+    integer: bool = False
+    exclusive: str | None = None
 
     def __len__(self) -> int:
-        return len(self.elements)
+        return math.prod(len(axis) for axis in self.axes)
+
+    def name(self, index: int) -> str:
+        labels = []
+        for axis in reversed(self.axes):
+            index, position = divmod(index, len(axis))
+            labels.append(str(axis[position]))
+        return f"{self.prefix}[{','.join(reversed(labels))}]"
+
+    def elements(self) -> Iterator[Element]:
+        for labels in itertools.product(*self.axes):
+            name = f"{self.prefix}[{','.join(map(str, labels))}]"
+            yield Element(name, self.bound, self.integer, self.exclusive)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The vector an analysis sums: single elements and runs of alike elements, in order."""
+
+    parts: tuple[Element | Run, ...]
+
+    def __len__(self) -> int:
+        return sum(_size(part) for part in self.parts)
+
+    @property
+    def elements(self) -> tuple[Element, ...]:
+        """Every element on its own (runs spelled out: a million cells make a million objects)."""
+        return tuple(
+            element
+            for part in self.parts
+            for element in (part.elements() if isinstance(part, Run) else (part,))
+        )
 
     @property
     def names(self) -> list[str]:
         return [element.name for element in self.elements]
 
+    def name(self, index: int) -> str:
+        offset = index
+        for part in self.parts:
+            if 0 <= offset < _size(part):
+                return part.name(offset) if isinstance(part, Run) else part.name
+            offset -= _size(part)
+        raise IndexError(f"the layout has no element {index}")
+
+    def same_elements(self, other: Layout) -> bool:
+        """The same elements in the same order, whatever their bounds (which grow with max_rows)."""
+        return _shapes(self) == _shapes(other)
+
     @property
     def bounds(self) -> FloatVector:
-        return np.array([element.bound for element in self.elements], dtype=np.float64)
+        return np.concatenate(
+            [np.full(_size(part), part.bound, dtype=np.float64) for part in self.parts]
+            or [np.zeros(0, dtype=np.float64)]
+        )
 
     @property
     def integer(self) -> npt.NDArray[np.bool_]:
-        return np.array([element.integer for element in self.elements], dtype=np.bool_)
+        return np.concatenate(
+            [np.full(_size(part), part.integer, dtype=np.bool_) for part in self.parts]
+            or [np.zeros(0, dtype=np.bool_)]
+        )
+
+
+def _size(part: Element | Run) -> int:
+    return len(part) if isinstance(part, Run) else 1
+
+
+def _shapes(layout: Layout) -> list[tuple[object, ...]]:
+    return [
+        (part.prefix, part.axes, part.integer) if isinstance(part, Run) else (part.name, part.integer)
+        for part in layout.parts
+    ]
 
 
 @dataclass(frozen=True)
@@ -102,6 +172,13 @@ class Analysis(ABC, Generic[P]):
 
     name: ClassVar[str]
     params_model: type[P]
+    # An iterative analysis (logistic regression) takes one secure sum per iteration within one computation;
+    # between iterations only these parameters change: the point at which the next sum is taken.
+    iteration_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @property
+    def iterative(self) -> bool:
+        return bool(self.iteration_fields)
 
     def parse(self, raw: Mapping[str, Any]) -> P:
         """Validate request parameters (raises pydantic.ValidationError)."""
@@ -116,7 +193,7 @@ class Analysis(ABC, Generic[P]):
         return []
 
     @abstractmethod
-    def elements(self, params: P, max_rows: int) -> list[Element]:
+    def elements(self, params: P, max_rows: int) -> Sequence[Element | Run]:
         """The layout without the trailing clipped count."""
 
     def select_rows(self, frame: pl.DataFrame, params: P) -> pl.DataFrame:
@@ -130,6 +207,34 @@ class Analysis(ABC, Generic[P]):
     @abstractmethod
     def release(self, vector: FloatVector, params: P, k: int) -> Release:
         """Finalize the summed vector (without the clipped count, integer elements already exact)."""
+
+    def next_iteration(self, result: Result, params: P, iteration: int) -> P | None:
+        """The parameters of the next secure sum once iteration `iteration` (from 1) gave `result`, or None
+        when `result` is final. Raises AnalysisError when no final result can be reached."""
+        return None
+
+    def check_iteration(self, accepted: Mapping[str, Any], proposed: Mapping[str, Any]) -> P:
+        """The parameters the exchange announces for a later iteration, parsed; refused (AnalysisError)
+        unless they are valid and equal to the accepted ones outside `iteration_fields`. A party checks
+        them before computing anything at them."""
+        if not self.iterative:
+            raise AnalysisError(f"{self.name} is a single secure sum; it has no further iterations")
+        try:
+            original, parsed = self.parse(accepted), self.parse(proposed)
+        except ValidationError as exc:
+            problems = "; ".join(str(error["msg"]) for error in exc.errors())
+            raise AnalysisError(f"the parameters of the next iteration are invalid: {problems}") from None
+        changed = sorted(
+            name
+            for name in type(parsed).model_fields
+            if name not in self.iteration_fields and getattr(parsed, name) != getattr(original, name)
+        )
+        if changed:
+            raise AnalysisError(
+                f"the next iteration changes {', '.join(changed)}: only "
+                f"{', '.join(sorted(self.iteration_fields))} may change between iterations"
+            )
+        return parsed
 
     def columns(self, params: P) -> list[str]:
         names = [variable.name for variable in self.variables(params)]
@@ -184,3 +289,8 @@ class Analysis(ABC, Generic[P]):
             clipped=int(summed[-1]),
             notes=outcome.notes,
         )
+
+
+def with_iterations(result: Result, iterations: int) -> Result:
+    """An iterative analysis' final result, with the number of secure sums it took."""
+    return result.model_copy(update={"values": {**result.values, "iterations": iterations}})

@@ -1,5 +1,7 @@
 """Logistic regression by federated Newton iterations: at the current coefficients each party sums
-its gradient, Hessian and log-likelihood; one secure sum per iteration drives the update."""
+its gradient, Hessian and log-likelihood; one secure sum per iteration drives the update. Inside a
+computation the exchange runs the iterations (hdx.computations.iterations): each one is a complete
+protocol run at the coefficients the previous one gave, and only the converged result is released."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from pydantic import Field, JsonValue, model_validator
+from pydantic import Field, JsonValue, ValidationError, model_validator
 
-from .base import Analysis, AnalysisParams, Element, FloatVector, Release, Result
+from .base import Analysis, AnalysisParams, Element, FloatVector, Release, Result, with_iterations
 from .design import DesignParams
 from .disclosure import require_cohort
 from .errors import AnalysisError
@@ -59,6 +61,7 @@ class NewtonStep:
 class LogisticAnalysis(Analysis[LogisticParams]):
     name = "logistic"
     params_model = LogisticParams
+    iteration_fields = frozenset({"beta"})
 
     def variables(self, params: LogisticParams) -> list[Variable]:
         return list(params.covariates)
@@ -147,6 +150,17 @@ class LogisticAnalysis(Analysis[LogisticParams]):
         }
         return Release(n=step.n, values=values)
 
+    def next_iteration(self, result: Result, params: LogisticParams, iteration: int) -> LogisticParams | None:
+        """Stop once converged; otherwise evaluate next at the updated coefficients, up to max_iterations."""
+        if result.values["converged"]:
+            return None
+        if iteration >= params.max_iterations:
+            raise AnalysisError(f"logistic regression did not converge in {params.max_iterations} iterations")
+        try:
+            return self.parse(params.model_dump(mode="json") | {"beta": result.values["coefficients"]})
+        except ValidationError:
+            raise AnalysisError("the Newton update gave coefficients that are not finite numbers") from None
+
 
 LOGISTIC = LogisticAnalysis()
 
@@ -157,11 +171,10 @@ def fit_logistic(
     """Run Newton iterations to convergence. `summed_at` returns the element-wise sum of every party's
     `LOGISTIC.local` vector for the given parameters (their `beta` set to the current coefficients).
     The result adds `iterations`, the number of secure sums it took."""
-    current = params
-    for iteration in range(1, params.max_iterations + 1):
-        vector = np.asarray(summed_at(current), dtype=np.float64)
-        result = LOGISTIC.finalize(vector, current, k=k)
-        if result.values["converged"]:
-            return result.model_copy(update={"values": {**result.values, "iterations": iteration}})
-        current = current.model_copy(update={"beta": result.values["coefficients"]})
-    raise AnalysisError(f"logistic regression did not converge in {params.max_iterations} iterations")
+    current: LogisticParams | None = params
+    iteration = 0
+    while current is not None:
+        iteration += 1
+        result = LOGISTIC.finalize(np.asarray(summed_at(current), dtype=np.float64), current, k=k)
+        current = LOGISTIC.next_iteration(result, current, iteration)
+    return with_iterations(result, iteration)

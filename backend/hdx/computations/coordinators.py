@@ -11,41 +11,44 @@ which is checked against the exchange's own calibration. The budgets of the cont
 charged, in the transaction that makes the values learnable: with the result for shamir and secagg, and
 with the broadcast that lets the recipient decrypt for paillier and hybrid (from then on the recipient
 knows the noised values, whether or not a result is recorded). An exhausted budget fails the computation
-before anything is released. Distributed noise (each agent adding its share) is not offered: computations
-carry no mode, so every DP computation is central.
+before anything is released. In distributed mode (dp_mode "distributed") every party noised its own input
+before sharing it (hdx.protocols.party_noise): nobody adds noise here or at the recipient, the result
+states the parties' calibration, and the budgets are charged at the same points, once per release.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hdx.analyses import AnalysisError, get_analysis
-from hdx.computations import lifecycle, relay, repository
+from hdx.analyses import AnalysisError, Result, get_analysis, with_iterations
+from hdx.computations import iterations, lifecycle, relay, repository
 from hdx.computations.coordination import register
 from hdx.computations.models import (
     EXCHANGE_INDEX,
     Computation,
     ComputationStatus,
     Participant,
-    ParticipantStatus,
     ProtocolName,
 )
-from hdx.crypto.errors import CryptoError
+from hdx.crypto.errors import CapacityError, CryptoError
 from hdx.db import utcnow
-from hdx.privacy import central
+from hdx.privacy import central, distributed
 from hdx.privacy import service as privacy
 from hdx.privacy.errors import PrivacyError
+from hdx.privacy.modes import DpMode
 from hdx.protocols import Envelope, PartyInfo
 from hdx.protocols.base import Aggregate, Delivered, ExchangeContext, ExchangeProtocol
-from hdx.protocols.fixed_point import EncodingPlan, decode_sum, protocol_layout
+from hdx.protocols.fixed_point import decode_sum, plan
 from hdx.protocols.registry import EXCHANGE_PROTOCOLS
 
 # Parties that accepted: the encoding is sized for all of them, including any dropped since.
-_TOOK_PART = frozenset({*lifecycle.IN_PLAY, ParticipantStatus.dropped})
+_TOOK_PART = iterations.TOOK_PART
 
 
 def _in_play(parties: list[Participant]) -> list[int]:
@@ -79,7 +82,10 @@ class ProtocolCoordinator:
             if m.sender_index != EXCHANGE_INDEX
         ]
         return self.protocol.waiting_for(
-            computation.current_round, _in_play(parties), delivered, _recipient(computation, parties)
+            iterations.protocol_round(computation),
+            _in_play(parties),
+            delivered,
+            _recipient(computation, parties),
         )
 
     async def on_round_complete(self, session: AsyncSession, computation: Computation) -> None:
@@ -90,17 +96,23 @@ class ProtocolCoordinator:
         context = await self._context(session, computation, parties)
         if context is None:
             return
+        # This iteration's messages, numbered as the protocol numbers its rounds.
+        offset = computation.round_offset
         messages = [
-            Envelope(m.round, m.sender_index, m.recipient_index or None, m.kind, m.payload)
-            for r in range(1, round_number + 1)
+            Envelope(m.round - offset, m.sender_index, m.recipient_index or None, m.kind, m.payload)
+            for r in range(offset + 1, round_number + 1)
             for m in await relay.round_messages(session, computation, r)
         ]
         try:
             outcome = await anyio.to_thread.run_sync(
-                self.protocol.complete_round, context, round_number, _in_play(parties), messages
+                self.protocol.complete_round,
+                context,
+                iterations.protocol_round(computation),
+                _in_play(parties),
+                messages,
             )
         except (CryptoError, AnalysisError, PrivacyError) as exc:
-            await self._fail(session, computation, f"round {round_number}: {exc}")
+            await self._fail(session, computation, f"{iterations.where(computation)}: {exc}")
             return
         if isinstance(outcome, Aggregate):
             await self._release(session, computation, outcome)
@@ -156,36 +168,46 @@ class ProtocolCoordinator:
             computation.threshold,
             infos,
             computation.analysis,
-            computation.params,
+            iterations.current_params(computation),
             requester_organization_id=computation.requester_organization_id,
             epsilon=computation.dp_epsilon,
             delta=computation.dp_delta,
+            dp_mode=computation.dp_mode,
+            iteration=computation.iteration,
         )
 
     async def _release(self, session: AsyncSession, computation: Computation, aggregate: Aggregate) -> None:
         analysis = get_analysis(computation.analysis)
-        layout = protocol_layout(computation.analysis, computation.params)
-        encoding = EncodingPlan(layout, aggregate.frac_bits, self.protocol.modulus())
-        vector = decode_sum(encoding, aggregate.values)
+        params = iterations.current_params(computation)
+        vector = decode_sum(aggregate.encoding, aggregate.values)
         parties = await repository.participants(session, computation.id)
         dp: dict[str, Any] | None = None
         try:
             if computation.dp_epsilon is not None:
-                vector, dp = await self._noise(
-                    computation, aggregate, vector, _recipient(computation, parties)
-                )
+                if computation.dp_mode == DpMode.distributed:
+                    # The parties noised their own inputs: the aggregate is released as it came.
+                    dp = await self._distributed(computation, aggregate, parties)
+                else:
+                    vector, dp = await self._noise(
+                        computation, aggregate, vector, _recipient(computation, parties)
+                    )
                 if aggregate.noise is None:
                     # The exchange is the first to see these values: charge now, with the result.
                     dp |= await self._charge(session, computation, parties, aggregate.contributors)
                 else:
                     dp |= _charges(computation, parties, aggregate.contributors)
-            result = analysis.finalize(vector, analysis.parse(computation.params), k=computation.k)
+            result = analysis.finalize(vector, analysis.parse(params), k=computation.k)
         except (AnalysisError, PrivacyError) as exc:
             await self._fail(session, computation, f"the aggregate cannot be released: {exc}")
             return
         except _Refused as exc:
             await self._fail(session, computation, str(exc))
             return
+        if analysis.iterative:
+            final = await self._iterate(session, computation, parties, aggregate, result)
+            if final is None:
+                return
+            result = final
         protection: dict[str, Any] = {
             "protocol": computation.protocol.value,
             "threshold": computation.threshold,
@@ -201,6 +223,55 @@ class ProtocolCoordinator:
         await relay.record_result(
             session, computation, result.model_dump(mode="json"), protection, now=utcnow()
         )
+
+    async def _iterate(
+        self,
+        session: AsyncSession,
+        computation: Computation,
+        parties: list[Participant],
+        aggregate: Aggregate,
+        result: Result,
+    ) -> Result | None:
+        """The final result of an iterative analysis, or None once the next iteration is open (or the
+        computation failed). The iteration's aggregate goes into the next parameters and nowhere else."""
+        iteration = computation.iteration
+        missing = iterations.missing_from_sum(parties, aggregate.contributors)
+        if missing:
+            await self._fail(
+                session,
+                computation,
+                f"parties {missing} are missing from the sum of iteration {iteration}: an iterative analysis "
+                "needs every party's data in every iteration, so it stops rather than mix different records",
+            )
+            return None
+        analysis = get_analysis(computation.analysis)
+        try:
+            following = analysis.next_iteration(
+                result, analysis.parse(iterations.current_params(computation)), iteration
+            )
+        except AnalysisError as exc:
+            await self._fail(session, computation, f"iteration {iteration}: {exc}")
+            return None
+        if following is None:
+            return with_iterations(result, iteration)
+        dropped = iterations.dropped(parties)
+        if dropped:
+            await self._fail(
+                session,
+                computation,
+                f"parties {dropped} dropped out in iteration {iteration}: the next iteration would sum over "
+                "other records than this one, so the computation stops",
+            )
+            return None
+        params: dict[str, Any] = following.model_dump(mode="json")
+        took_part = sum(p.status in _TOOK_PART for p in parties)
+        try:
+            plan(computation.analysis, params, took_part, self.protocol.modulus())
+        except CapacityError as exc:
+            await self._fail(session, computation, f"iteration {iteration + 1} cannot be encoded: {exc}")
+            return None
+        await iterations.start_next(session, computation, params, now=utcnow())
+        return None
 
     async def _noise(
         self, computation: Computation, aggregate: Aggregate, vector: Any, recipient: int | None
@@ -221,6 +292,36 @@ class ProtocolCoordinator:
         return vector, {"mode": "central", "noised_by": f"party {recipient} (the result recipient)"} | dict(
             aggregate.noise
         )
+
+    async def _distributed(
+        self, computation: Computation, aggregate: Aggregate, parties: list[Participant]
+    ) -> dict[str, Any]:
+        """How the parties' own noise protects the aggregate, checked against what the recipient of
+        paillier and hybrid declared; the exchange adds nothing."""
+        if computation.dp_epsilon is None or computation.dp_delta is None:
+            raise PrivacyError("distributed noise needs epsilon and delta")
+        plan_noise = functools.partial(
+            distributed.for_computation,
+            computation.analysis,
+            iterations.current_params(computation),
+            computation.dp_epsilon,
+            computation.dp_delta,
+            parties=sum(p.status in _TOOK_PART for p in parties),
+            threshold=computation.threshold,
+            frac_bits=aggregate.frac_bits,
+        )
+        noise = await anyio.to_thread.run_sync(plan_noise)
+        if aggregate.noise is not None:
+            central.check_declared(aggregate.noise, noise.spend)
+        contributors = len(aggregate.contributors)
+        honest = noise.parties - noise.colluders
+        return {
+            "mode": "distributed",
+            "noised_by": f"each of the {contributors} contributing parties, before sharing its input",
+            **distributed.describe(noise),
+            # The calibration counts on `honest_parties` shares; every contributor added one.
+            "released_scale": noise.spend.scale * math.sqrt(contributors / honest),
+        }
 
     async def _charge(
         self,

@@ -13,6 +13,7 @@ from hdx.computations import relay, repository, service, views
 from hdx.computations.models import ComputationStatus
 from hdx.computations.schemas import (
     AcceptRequest,
+    AgentKeyOut,
     CollaboratorOut,
     ComputationOut,
     ComputationSummary,
@@ -31,11 +32,15 @@ from hdx.kit.pagination import Page, PageDep
 router = APIRouter(prefix="/secure-computations", tags=["secure computations"])
 # The original product served results at the top level; both paths answer the same.
 results_router = APIRouter(tags=["secure computations"])
+keys_router = APIRouter(tags=["secure computations"])
 
 Creator = Annotated[User, Permit(Action.computation_create)]
 Reader = Annotated[User, Permit(Action.computation_read)]
 Responder = Annotated[User, Permit(Action.computation_respond)]
 Releaser = Annotated[User, Permit(Action.computation_release)]
+KeyManager = Annotated[User, Permit(Action.api_keys_manage)]
+
+MAX_AGENT_KEYS = 100
 
 
 @router.post(
@@ -171,3 +176,17 @@ async def release(
         session, computation_id, user, decision=body.decision, reason=body.reason, now=utcnow()
     )
     return await views.result(session, item)
+
+
+@keys_router.get(
+    "/organizations/me/agent-keys",
+    summary="Your organization's agent keys and their fingerprints, newest first",
+    description=(
+        "Every X25519 and Ed25519 public key your party agents registered (and the hosted agent's, for "
+        "vault datasets), current and superseded, at most 100. Compare the fingerprints with the ones "
+        "`hdx agent` prints to check that the exchange relays shares to your own agent."
+    ),
+)
+async def agent_keys(session: SessionDep, user: KeyManager) -> list[AgentKeyOut]:
+    rows = await repository.organization_party_keys(session, user.organization_id or "", limit=MAX_AGENT_KEYS)
+    return [views.agent_key(key) for key in rows]

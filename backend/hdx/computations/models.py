@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hdx.db import IdMixin, Model, TimestampMixin, UTCDateTime, utcnow
+from hdx.privacy.modes import DpMode
 
 
 def _enum(cls: type[enum.Enum], length: int = 32) -> Enum:
@@ -82,9 +83,18 @@ class Computation(IdMixin, TimestampMixin, Model):
     k: Mapped[int] = mapped_column(Integer, nullable=False)
     dp_epsilon: Mapped[float | None] = mapped_column(Float)
     dp_delta: Mapped[float | None] = mapped_column(Float)
+    # hdx.privacy.modes.DpMode: set exactly when dp_epsilon is.
+    dp_mode: Mapped[DpMode | None] = mapped_column(_enum(DpMode, 16))
     status: Mapped[ComputationStatus] = mapped_column(_enum(ComputationStatus), nullable=False)
     # 0 until the computation runs; protocol rounds count from 1.
     current_round: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Iterative analyses (logistic regression) run one secure sum per iteration, each a complete protocol
+    # run whose rounds follow the previous one's: `iteration` counts from 1, `round_offset` is the number
+    # of rounds played before it (the protocol's own round is current_round - round_offset), and
+    # `iteration_params` are the analysis parameters it evaluates at (NULL: `params`, as requested).
+    iteration: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    round_offset: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    iteration_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     round_timeout_seconds: Mapped[int] = mapped_column(Integer, nullable=False)
     acceptance_deadline_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     round_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

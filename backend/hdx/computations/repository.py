@@ -178,6 +178,19 @@ async def current_party_key(session: AsyncSession, organization_id: str) -> Part
     )
 
 
+async def organization_party_keys(
+    session: AsyncSession, organization_id: str, *, limit: int
+) -> Sequence[PartyKey]:
+    """The organization's agent keys, its own agents' and the hosted agent's, newest first."""
+    rows = await session.scalars(
+        select(PartyKey)
+        .where(PartyKey.organization_id == organization_id)
+        .order_by(PartyKey.created_at.desc(), PartyKey.id)
+        .limit(limit)
+    )
+    return rows.all()
+
+
 async def party_keys(session: AsyncSession, ids: Iterable[str]) -> dict[str, PartyKey]:
     rows = await session.scalars(select(PartyKey).where(PartyKey.id.in_(list(ids))))
     return {key.id: key for key in rows.all()}

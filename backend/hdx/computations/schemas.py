@@ -22,6 +22,7 @@ from hdx.computations.models import (
     ProtocolName,
     ResultStatus,
 )
+from hdx.privacy.modes import DpMode
 
 MAX_PARTIES = 50
 
@@ -66,12 +67,27 @@ class ComputationSpec(BaseModel):
     k: int | None = Field(None, ge=1, le=100_000, description="minimum cohort; raised to every party's own")
     epsilon: float | None = Field(None, gt=0, le=10)
     delta: float | None = Field(None, gt=0, lt=1)
+    dp_mode: DpMode | None = Field(
+        None,
+        description="where the differential-privacy noise comes from (with epsilon; 'central' by default): "
+        "'central', whoever first sees the exact aggregate noises it (the exchange, or the result "
+        "recipient of paillier and hybrid); 'distributed', every party adds its share of discrete "
+        "Gaussian noise to its own input before sharing it, so nobody sees the exact aggregate (needs delta)",
+    )
     deadlines: Deadlines = Field(default_factory=Deadlines)
 
     @model_validator(mode="after")
     def _delta_needs_epsilon(self) -> ComputationSpec:
         if self.delta is not None and self.epsilon is None:
             raise ValueError("delta is only meaningful with epsilon")
+        if self.dp_mode is not None and self.epsilon is None:
+            raise ValueError("dp_mode is only meaningful with epsilon")
+        if self.epsilon is not None and self.dp_mode is None:
+            self.dp_mode = DpMode.central
+        if self.dp_mode is DpMode.distributed and self.delta is None:
+            raise ValueError(
+                "dp_mode 'distributed' adds discrete Gaussian noise, which needs delta (for example 1e-6)"
+            )
         return self
 
 
@@ -167,6 +183,24 @@ class PartyOut(BaseModel):
     dropped_reason: str | None
 
 
+class PrivacyOut(BaseModel):
+    mode: DpMode
+    mechanism: str = Field(description="laplace, gaussian or distributed_discrete_gaussian")
+    epsilon: float
+    delta: float
+    noise_scale: float = Field(
+        description="the noise's scale (Laplace b, or the Gaussian's standard deviation) per unit of the "
+        "most one record can change an element (central mode rounds that bound up to a power of two); "
+        "distributed mode: the scale the threshold's shares alone reach, every further contributor adds to it"
+    )
+    noised_by: str
+    honest_parties: int | None = Field(
+        None,
+        description="distributed mode: the noise shares of any this many contributing parties carry the "
+        "whole guarantee (the threshold: no sum covers fewer contributors)",
+    )
+
+
 class ComputationOut(BaseModel):
     id: str
     title: str
@@ -178,8 +212,15 @@ class ComputationOut(BaseModel):
     k: int
     epsilon: float | None
     delta: float | None
+    dp_mode: DpMode | None
+    differential_privacy: PrivacyOut | None = Field(
+        description="what protects the result: where the noise comes from, epsilon, delta and its scale"
+    )
     status: ComputationStatus
     current_round: int
+    iteration: int = Field(
+        description="which secure sum is running: iterative analyses (logistic) take one per iteration"
+    )
     requester_organization_id: str
     requester_user_id: str | None
     deadlines: DeadlinesOut
@@ -194,6 +235,13 @@ class ComputationOut(BaseModel):
 class AgentComputationOut(ComputationOut):
     my_party_index: int
     my_status: ParticipantStatus
+    round_offset: int = Field(
+        description="rounds played before the current iteration: its protocol round is current_round - this"
+    )
+    iteration_params: dict[str, Any] = Field(
+        description="the analysis parameters the current iteration computes at (params, with later "
+        "iterations' coefficients); parties check them against params before using them"
+    )
 
 
 class ComputationSummary(BaseModel):
@@ -220,6 +268,8 @@ class InvitationOut(BaseModel):
     min_participants: int
     k: int
     epsilon: float | None
+    delta: float | None
+    dp_mode: DpMode | None
     requester_organization_id: str
     requester_organization_name: str
     organizations: list[str]
@@ -249,6 +299,12 @@ class PartyKeyOut(BaseModel):
     x25519_fingerprint: str = Field(description="SHA-256 of the raw public key, hex in groups of four")
     ed25519_fingerprint: str
     created_at: datetime
+
+
+class AgentKeyOut(PartyKeyOut):
+    api_key_id: str | None = Field(description="the API key of the agent that registered these keys")
+    hosted: bool = Field(description="keys of the exchange's hosted agent, used for vault datasets")
+    superseded_at: datetime | None = Field(description="when newer keys replaced these; null: current")
 
 
 class PartyKeysOut(BaseModel):

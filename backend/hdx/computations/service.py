@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import anyio.to_thread
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hdx.analyses.errors import AnalysisError
 from hdx.analyses.registry import get_analysis
 from hdx.auth.models import Role, User
-from hdx.computations import lifecycle, repository
+from hdx.computations import lifecycle, protection, repository
 from hdx.computations.models import (
     Computation,
     ComputationStatus,
@@ -55,6 +57,41 @@ def _checked_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
         raise _invalid("params", str(exc)) from exc
     normalized: dict[str, Any] = parsed.model_dump(mode="json")
     return normalized
+
+
+def _check_privacy(spec: ComputationSpec) -> None:
+    """Differential privacy is calibrated to one release of one aggregate; an iterative analysis would
+    reveal a noised aggregate at every iteration (and its Newton steps would not converge on noise)."""
+    if spec.epsilon is not None and get_analysis(spec.analysis).iterative:
+        raise _invalid(
+            "epsilon",
+            f"differential privacy is not available for {spec.analysis}: it runs one secure sum per "
+            "iteration and the noise is calibrated to a single release; leave epsilon out",
+        )
+
+
+async def _check_noise(spec: ComputationSpec, params: dict[str, Any], party_counts: tuple[int, ...]) -> None:
+    """Refuse a privacy setting no release could meet, planned now as the parties and the exchange will
+    plan it, for every number of parties the computation may start with."""
+    if spec.dp_mode is None or spec.epsilon is None:
+        return
+    check = functools.partial(
+        protection.check,
+        spec.analysis,
+        params,
+        spec.protocol.value,
+        spec.dp_mode,
+        spec.epsilon,
+        spec.delta,
+        party_counts=party_counts,
+        threshold=spec.threshold,
+    )
+    try:
+        await anyio.to_thread.run_sync(check)
+    except protection.Unsound as exc:
+        raise _invalid(
+            "dp_mode", f"{spec.dp_mode.value} differential privacy cannot protect this computation: {exc}"
+        ) from exc
 
 
 def _check_capacity(analysis: str, params: dict[str, Any], protocol: str, n_parties: int) -> None:
@@ -103,11 +140,13 @@ async def initialize(
     if requester.organization_id is None:
         raise Forbidden("Only members of an organization can propose computations")
     params = _checked_params(spec.analysis, spec.params)
+    _check_privacy(spec)
     orgs = await _resolve_participants(session, spec.participants)
     if requester.organization_id not in {org.id for org in orgs}:
         raise _invalid("participants", "the requesting organization must be one of the participants")
     min_participants = _check_quorum(spec, len(orgs))
     _check_capacity(spec.analysis, params, spec.protocol.value, len(orgs))
+    await _check_noise(spec, params, tuple(range(min_participants, len(orgs) + 1)))
     k = max([spec.k or 0, settings.min_cohort_k, *(org.min_cohort_k for org in orgs)])
     deadlines = spec.deadlines
     computation = Computation(
@@ -122,11 +161,14 @@ async def initialize(
         k=k,
         dp_epsilon=spec.epsilon,
         dp_delta=spec.delta,
+        dp_mode=spec.dp_mode,
         status=ComputationStatus.draft,
         current_round=0,
         round_timeout_seconds=round(deadlines.round_minutes * 60),
         acceptance_deadline_at=now + timedelta(hours=deadlines.acceptance_hours),
         expires_at=now + timedelta(hours=deadlines.expires_hours),
+        # The deadlines count from the request, however long the checks above took.
+        created_at=now,
     )
     session.add(computation)
     await session.flush()
@@ -155,6 +197,9 @@ async def initialize(
             "threshold": spec.threshold,
             "min_participants": min_participants,
             "k": k,
+            "epsilon": spec.epsilon,
+            "delta": spec.delta,
+            "dp_mode": spec.dp_mode.value if spec.dp_mode else None,
             "parties": [org.id for org in orgs],
         },
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Sequence
 
+import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hdx.computations import repository
+from hdx.computations import iterations, protection, repository
 from hdx.computations.models import (
     EXCHANGE_INDEX,
     Computation,
@@ -20,6 +22,7 @@ from hdx.computations.models import (
 )
 from hdx.computations.schemas import (
     AgentComputationOut,
+    AgentKeyOut,
     ComputationOut,
     ComputationSummary,
     ComputeOut,
@@ -28,6 +31,7 @@ from hdx.computations.schemas import (
     PartyKeyOut,
     PartyKeysOut,
     PartyOut,
+    PrivacyOut,
     ResultOut,
     RoundMessageOut,
     WaitingParty,
@@ -41,6 +45,29 @@ def deadlines(computation: Computation) -> DeadlinesOut:
         round_at=computation.round_deadline_at,
         expires_at=computation.expires_at,
     )
+
+
+async def _privacy(item: Computation, parties: Sequence[Participant]) -> PrivacyOut | None:
+    """The noise plan for the parties that accepted (before the start: for every invited party)."""
+    if item.dp_mode is None or item.dp_epsilon is None:
+        return None
+    started = [p for p in parties if p.status in iterations.TOOK_PART] if item.started_at else []
+    describe = functools.partial(
+        protection.describe,
+        item.analysis,
+        item.params,
+        item.protocol.value,
+        item.dp_mode,
+        item.dp_epsilon,
+        item.dp_delta,
+        parties=len(started or parties),
+        threshold=item.threshold,
+    )
+    try:
+        return PrivacyOut(**await anyio.to_thread.run_sync(describe))
+    except protection.Unsound:
+        # Checked for every party count when the computation was created; nothing sound to show otherwise.
+        return None
 
 
 async def computation(session: AsyncSession, item: Computation) -> ComputationOut:
@@ -57,8 +84,11 @@ async def computation(session: AsyncSession, item: Computation) -> ComputationOu
         k=item.k,
         epsilon=item.dp_epsilon,
         delta=item.dp_delta,
+        dp_mode=item.dp_mode,
+        differential_privacy=await _privacy(item, parties),
         status=item.status,
         current_round=item.current_round,
+        iteration=item.iteration,
         requester_organization_id=item.requester_organization_id,
         requester_user_id=item.requester_user_id,
         deadlines=deadlines(item),
@@ -90,7 +120,13 @@ async def agent_computation(
     session: AsyncSession, item: Computation, party: Participant
 ) -> AgentComputationOut:
     base = await computation(session, item)
-    return AgentComputationOut(**base.model_dump(), my_party_index=party.party_index, my_status=party.status)
+    return AgentComputationOut(
+        **base.model_dump(),
+        my_party_index=party.party_index,
+        my_status=party.status,
+        round_offset=item.round_offset,
+        iteration_params=iterations.current_params(item),
+    )
 
 
 def summary(item: Computation) -> ComputationSummary:
@@ -127,6 +163,8 @@ async def invitations(
                 min_participants=item.min_participants,
                 k=item.k,
                 epsilon=item.dp_epsilon,
+                delta=item.dp_delta,
+                dp_mode=item.dp_mode,
                 requester_organization_id=item.requester_organization_id,
                 requester_organization_name=orgs[item.requester_organization_id].name,
                 organizations=[orgs[p.organization_id].name for p in parties],
@@ -147,6 +185,15 @@ def party_key(key: PartyKey) -> PartyKeyOut:
         x25519_fingerprint=key.x25519_fingerprint,
         ed25519_fingerprint=key.ed25519_fingerprint,
         created_at=key.created_at,
+    )
+
+
+def agent_key(key: PartyKey) -> AgentKeyOut:
+    return AgentKeyOut(
+        **party_key(key).model_dump(),
+        api_key_id=key.api_key_id,
+        hosted=key.hosted,
+        superseded_at=key.superseded_at,
     )
 
 

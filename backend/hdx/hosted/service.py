@@ -24,7 +24,7 @@ from hdx.agent import party as glue
 from hdx.agent.keystore import AgentKeys
 from hdx.agent.store import LocalComputation
 from hdx.analyses import AnalysisError
-from hdx.computations import framing, lifecycle, relay, views
+from hdx.computations import framing, iterations, lifecycle, relay, views
 from hdx.computations import repository as computations
 from hdx.computations.models import (
     EXCHANGE_INDEX,
@@ -93,14 +93,16 @@ async def _catch_up(
     private = await _keys(session, settings, computation, party)
     if state is None:
         state = await _begin(session, settings, computation, party, private)
+    elif LocalComputation.from_json(state.public).iteration != computation.iteration:
+        await _next_iteration(session, settings, computation, party, private, state)
     local = LocalComputation.from_json(state.public)
     secret = await keys.secret_key(session, settings, party.organization_id)
     stepped = 0
-    while state.stepped < min(computation.current_round, local.rounds):
+    while state.stepped < min(computation.current_round, local.round_offset + local.rounds):
         round_number = state.stepped + 1
         inbox = [
             framing.Frame(m.round, m.sender_index, m.recipient_index, m.kind, m.payload)
-            for r in range(1, round_number + 1)
+            for r in range(local.round_offset + 1, round_number + 1)
             for m in await computations.messages_for_party(
                 session, computation.id, r, party.party_index, kind=None, sender=None
             )
@@ -162,6 +164,10 @@ async def _begin(
     private: AgentKeys,
 ) -> HostedPartyState:
     """First step of a hosted party: pin every party's keys, compute the contribution, `start`."""
+    if computation.iteration != 1:
+        raise Halted(
+            computation.id, party.party_index, "the hosted party has no record of earlier iterations"
+        )
     bound = await views.parties_with_keys(session, computation)
     starting = {
         p.party_index for p in await computations.participants(session, computation.id) if p.accepted_at
@@ -175,14 +181,6 @@ async def _begin(
         raise Halted(
             computation.id, party.party_index, "the keys bound to this party are not the hosted agent's"
         )
-    assert party.dataset_id is not None
-    try:
-        frame = await load_frame(session, settings, party.organization_id, party.dataset_id)
-        contribution, layout = await asyncio.to_thread(
-            glue.contribution, frame, computation.analysis, computation.params, computation.k
-        )
-    except (AnalysisError, ValueError, HdxError) as exc:
-        raise Halted(computation.id, party.party_index, f"the dataset cannot contribute: {exc}") from exc
     protocol = party_protocol(computation.protocol.value)
     local = LocalComputation(
         computation_id=computation.id,
@@ -193,17 +191,15 @@ async def _begin(
         k=computation.k,
         my_index=party.party_index,
         parties=parties,
-        rows=contribution.rows,
-        clipped=contribution.clipped,
+        rows=0,
+        clipped=0,
         rounds=protocol.rounds(),
         requester_organization_id=computation.requester_organization_id,
         epsilon=computation.dp_epsilon,
         delta=computation.dp_delta,
+        dp_mode=computation.dp_mode.value if computation.dp_mode else None,
     )
-    try:
-        initial = await asyncio.to_thread(glue.start, local, private, contribution, layout)
-    except CryptoError as exc:
-        raise Halted(computation.id, party.party_index, str(exc)) from exc
+    local, initial = await _contribute(session, settings, computation, party, private, local)
     state = HostedPartyState(
         computation_id=computation.id,
         organization_id=party.organization_id,
@@ -217,6 +213,68 @@ async def _begin(
     )
     session.add(state)
     await session.flush()
+    _contribution_ready(session, computation, party, local)
+    return state
+
+
+async def _next_iteration(
+    session: AsyncSession,
+    settings: Settings,
+    computation: Computation,
+    party: Participant,
+    private: AgentKeys,
+    state: HostedPartyState,
+) -> None:
+    """The next iteration of an iterative analysis: its parameters checked as an agent checks them, the
+    contribution computed again at them over the same dataset, and a fresh protocol state."""
+    try:
+        local = glue.next_iteration(
+            LocalComputation.from_json(state.public),
+            computation.iteration,
+            computation.round_offset,
+            iterations.current_params(computation),
+        )
+    except AnalysisError as exc:
+        raise Halted(computation.id, party.party_index, str(exc)) from exc
+    local, initial = await _contribute(session, settings, computation, party, private, local)
+    state.public, state.stepped = local.to_json(), local.stepped
+    state.sealed_state = envelope.seal(
+        await keys.secret_key(session, settings, party.organization_id),
+        initial,
+        _state_context(state, state.stepped),
+    )
+    await session.flush()
+    _contribution_ready(session, computation, party, local)
+
+
+async def _contribute(
+    session: AsyncSession,
+    settings: Settings,
+    computation: Computation,
+    party: Participant,
+    private: AgentKeys,
+    local: LocalComputation,
+) -> tuple[LocalComputation, bytes]:
+    """The party's contribution at the current parameters (k enforced) and its initial protocol state."""
+    assert party.dataset_id is not None
+    try:
+        frame = await load_frame(session, settings, party.organization_id, party.dataset_id)
+        contribution, layout = await asyncio.to_thread(
+            glue.contribution, frame, local.analysis, local.current_params, local.k
+        )
+    except (AnalysisError, ValueError, HdxError) as exc:
+        raise Halted(computation.id, party.party_index, f"the dataset cannot contribute: {exc}") from exc
+    local = local.but(rows=contribution.rows, clipped=contribution.clipped)
+    try:
+        initial = await asyncio.to_thread(glue.start, local, private, contribution, layout)
+    except CryptoError as exc:
+        raise Halted(computation.id, party.party_index, str(exc)) from exc
+    return local, initial
+
+
+def _contribution_ready(
+    session: AsyncSession, computation: Computation, party: Participant, local: LocalComputation
+) -> None:
     audit.record(
         session,
         "hosted_agent.contribution_ready",
@@ -225,11 +283,11 @@ async def _begin(
         target_id=computation.id,
         details={
             "party_index": party.party_index,
-            "rows": contribution.rows,
-            "clipped": contribution.clipped,
+            "iteration": local.iteration,
+            "rows": local.rows,
+            "clipped": local.clipped,
         },
     )
-    return state
 
 
 def open_state(secret: bytes, state: HostedPartyState) -> bytes:

@@ -21,12 +21,19 @@ Assumptions, stated where the guarantee is claimed:
   colluding, the remaining noise has variance (n - t + 1) / n of the planned one and rho grows by the
   inverse of that factor.
 - D_i = ceil(b_i * 2^F) + 1: one record moves a party's real-valued element by at most b_i, and the
-  rounding to the grid adds at most one unit (whole-number elements encode exactly: no extra unit).
-- The protocol's capacity check must leave room for the noise (a few c * D_i per element).
+  rounding to the grid adds at most one unit. Whole-number elements (counts) travel without fractional
+  bits and exactly: D_i = b_i.
+- The modulus must leave room for the noise beside the aggregate: hdx.protocols.party_noise requires
+  40 standard deviations of the summed noise to fit above the encoding's capacity.
+
+Computations (for_computation) count on `threshold` honest parties: colluders = n - t, so any t shares
+carry the whole guarantee, whoever drops out (no sum covers fewer than t contributors).
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -34,10 +41,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hdx.analyses import get_analysis
+
 from .errors import PrivacyError
 from .mechanisms import gaussian_measurement
 from .opendp_setup import dp
-from .sensitivity import Sensitivity
+from .sensitivity import Sensitivity, of_analysis
 from .spend import Spend, check_delta, check_epsilon
 
 I64Array = npt.NDArray[np.int64]
@@ -49,15 +58,22 @@ _MIN_PARTY_SCALE = 0.5
 
 
 def grid_sensitivities(sensitivity: Sensitivity, frac_bits: int) -> npt.NDArray[np.float64]:
-    """Per-element sensitivity in units of the fixed-point grid (0 where no record can move it).
-    Rounding a real-valued element to the grid can add one unit; whole numbers encode exactly."""
+    """Per-element sensitivity in units of the fixed-point grid (0 where no record can move it). Whole
+    numbers travel as they are (hdx.protocols.fixed_point gives them no fractional bits) and move by
+    their bound; real values travel on the grid 2^-F, where rounding can add one unit."""
     return np.array(
         [
-            math.ceil(math.ldexp(float(b), frac_bits)) + (0 if whole or b == 0 else 1)
+            math.ceil(float(b)) if whole else math.ceil(math.ldexp(float(b), frac_bits)) + (1 if b else 0)
             for b, whole in zip(sensitivity.bounds, sensitivity.integer, strict=True)
         ],
         dtype=np.float64,
     )
+
+
+def grid_unit(sensitivity: Sensitivity, frac_bits: int) -> npt.NDArray[np.float64]:
+    """What one grid unit of each element is worth in the element's own units: 1 for whole numbers,
+    2^-F for real values."""
+    return np.where(sensitivity.integer, 1.0, math.ldexp(1.0, -frac_bits))
 
 
 def tau(party_scale: float, honest: int) -> float:
@@ -130,7 +146,10 @@ def plan_distributed(
 
     slack = rho_budget - total_tau(central)
     if slack <= 0:
-        raise PrivacyError("the noise is too fine for the fixed-point grid: use more fractional bits")
+        raise PrivacyError(
+            "the noise is too fine for the fixed-point grid: lower epsilon or the threshold (fewer, larger "
+            "shares), or use more fractional bits"
+        )
     # tau falls as c grows, so the c solving rho = budget with tau at `central` keeps rho within budget.
     c = max(central, d_in / math.sqrt(2 * slack))
     rho = d_in**2 / (2 * c**2) + total_tau(c)
@@ -142,7 +161,7 @@ def plan_distributed(
         epsilon=epsilon,
         delta=delta,
         scale=c,
-        element_scales=tuple(math.ldexp(c * float(d), -frac_bits) for d in grid),
+        element_scales=tuple((c * grid * grid_unit(sensitivity, frac_bits)).tolist()),
     )
     return DistributedNoise(
         parties=parties,
@@ -152,3 +171,61 @@ def plan_distributed(
         rho=rho,
         spend=spend,
     )
+
+
+def for_computation(
+    analysis: str,
+    params: dict[str, Any],
+    epsilon: float,
+    delta: float,
+    *,
+    parties: int,
+    threshold: int,
+    frac_bits: int,
+) -> DistributedNoise:
+    """The plan of a computation's parties: calibrated so that the shares of any `threshold` of them
+    alone carry the full (epsilon, delta) guarantee.
+
+    Why the threshold: every secure sum covers at least t contributors (the protocols refuse fewer), so
+    however many parties drop out, the released sum holds at least t honest shares as long as the
+    contributors are honest; the shares of further contributors are independent noise on top of an
+    (epsilon, delta)-DP value, which cannot weaken it (post-processing). The price is accuracy: with m
+    contributors the released noise has m / t times the variance a trusted curator would add. What it
+    does not cover: a contributor that skips its noise or reveals it to the exchange removes its share;
+    with h < t such honest shares left, rho grows by t / h (see the module's assumptions)."""
+    if not 1 <= threshold <= parties:
+        raise PrivacyError(f"need 1 <= threshold <= parties, got {threshold} and {parties}")
+    return _for_computation(
+        analysis, json.dumps(params, sort_keys=True), epsilon, delta, parties, threshold, frac_bits
+    )
+
+
+# OpenDP's calibration takes about half a second; every party, the exchange and the status view plan the
+# same computation, and a plan is immutable.
+@functools.lru_cache(maxsize=128)
+def _for_computation(
+    analysis: str,
+    params_json: str,
+    epsilon: float,
+    delta: float,
+    parties: int,
+    threshold: int,
+    frac_bits: int,
+) -> DistributedNoise:
+    chosen = get_analysis(analysis)
+    sensitivity = of_analysis(chosen, chosen.parse(json.loads(params_json)))
+    return plan_distributed(
+        sensitivity, epsilon, delta, parties=parties, frac_bits=frac_bits, colluders=parties - threshold
+    )
+
+
+def describe(noise: DistributedNoise) -> dict[str, Any]:
+    """What protects a distributed release, as the result records it (and the recipient of paillier
+    and hybrid signs it): the central mechanism's fields, plus the parties counted on."""
+    return {
+        "mechanism": noise.spend.mechanism,
+        "epsilon": noise.spend.epsilon,
+        "delta": noise.spend.delta,
+        "scale": noise.spend.scale,
+        "honest_parties": noise.parties - noise.colluders,
+    }

@@ -7,19 +7,38 @@ and delete it once the computation is finished.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from uuid import UUID
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hdx.analyses import Contribution, Layout
 from hdx.crypto.errors import CryptoError
+from hdx.protocols.fixed_point import EncodingPlan
 
 
 class ProtocolFailure(CryptoError):
     """The computation cannot go on (too few parties left, an announcement a party must refuse)."""
+
+
+def session_id(computation_id: str, iteration: int) -> UUID:
+    """What every message of one secure sum is bound to (its header and a sealed body's associated data).
+
+    The computation id for the first secure sum of a computation (the only one, except for iterative
+    analyses); for iteration i > 1 of an iterative analysis, the first 16 bytes of
+    SHA-256("hdx-iteration" | 0 | computation id | i), so a message of one iteration is refused in any
+    other exactly as a message of another computation is."""
+    computation = UUID(computation_id)
+    if iteration < 1:
+        raise ValueError(f"iterations count from 1, got {iteration}")
+    if iteration == 1:
+        return computation
+    digest = hashlib.sha256(b"hdx-iteration\x00" + computation.bytes + iteration.to_bytes(4, "big")).digest()
+    return UUID(bytes=digest[:16])
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,14 @@ class PartySetup:
     requester_organization_id: str = ""
     epsilon: float | None = None
     delta: float | None = None
+    # "central" or "distributed" (hdx.privacy.modes) with an epsilon; distributed: I noise my own input.
+    dp_mode: str | None = None
+    # Which secure sum of the computation this is (iterative analyses run several; `params` are its own).
+    iteration: int = 1
+
+    @property
+    def session(self) -> UUID:
+        return session_id(self.computation_id, self.iteration)
 
     def party(self, index: int) -> PartyInfo:
         for info in self.parties:
@@ -109,6 +136,12 @@ class ExchangeContext:
     requester_organization_id: str = ""
     epsilon: float | None = None
     delta: float | None = None
+    dp_mode: str | None = None
+    iteration: int = 1
+
+    @property
+    def session(self) -> UUID:
+        return session_id(self.computation_id, self.iteration)
 
     def verify_key(self, index: int) -> bytes:
         for info in self.parties:
@@ -139,14 +172,19 @@ class NextRound:
 
 @dataclass(frozen=True)
 class Aggregate:
-    """The summed input of `contributors`, as signed integers in the fixed-point encoding."""
+    """The summed wire vector of `contributors`, as signed integers in the fixed-point encoding `encoding`
+    (hdx.protocols.fixed_point.decode_sum turns it into reals)."""
 
     values: NDArray[np.int64]
     contributors: list[int]
-    frac_bits: int
+    encoding: EncodingPlan
     # Set when the recipient already noised the aggregate (paillier, hybrid with differential privacy):
     # mechanism, epsilon, delta and scale, as the recipient signed them.
     noise: dict[str, Any] | None = None
+
+    @property
+    def frac_bits(self) -> int:
+        return self.encoding.frac_bits
 
 
 class ExchangeProtocol(Protocol):

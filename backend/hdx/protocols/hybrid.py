@@ -115,7 +115,7 @@ def combination_bound(spec: he.PackingSpec, points: Sequence[int]) -> int:
 
 def _plan(setup_or_context: PartySetup | ExchangeContext) -> fixed_point.EncodingPlan:
     item = setup_or_context
-    return fixed_point.plan(item.analysis, item.params, len(item.parties), FIELD_PRIME)
+    return fixed_point.plan_for(item, FIELD_PRIME)
 
 
 def pack_combinations(contributors: Sequence[int], combinations: Sequence[tuple[list[int], bytes]]) -> bytes:
@@ -193,7 +193,7 @@ class HybridParty:
         plan = _plan(setup)
         packed = he.encrypt_vector(public_key, partial, packing(setup.threshold))
         body = bytes([plan.frac_bits]) + pack_indexes(contributors) + packed.to_bytes()
-        binding = Binding(UUID(setup.computation_id), 2, setup.my_index, EXCHANGE)
+        binding = Binding(setup.session, 2, setup.my_index, EXCHANGE)
         return Outgoing(
             PARTIAL, None, sign_message(setup.ed25519_private, MessageType.CIPHERTEXT, binding, body)
         )
@@ -266,7 +266,7 @@ class HybridExchange:
     ) -> NextRound | Aggregate:
         recipient = recipient_of(context.parties, context.requester_organization_id)
         require_recipient(recipient, in_play, round)
-        cid = UUID(context.computation_id)
+        cid = context.session
         if round == 1:
             contributors = check_shares(context, in_play, messages)
             key = check_key(context, messages, recipient)

@@ -22,7 +22,6 @@ the right size changes the sum undetected, as in every semi-honest secure sum.
 from __future__ import annotations
 
 import json
-import math
 import struct
 from collections.abc import Sequence
 from typing import Any
@@ -33,13 +32,15 @@ from numpy.typing import NDArray
 from phe.paillier import PaillierPrivateKey, PaillierPublicKey
 
 from hdx.analyses import Contribution, Layout
-from hdx.crypto import encoding, wire
 from hdx.crypto import paillier as he
+from hdx.crypto import wire
 from hdx.crypto.encoding import RING_MODULUS
 from hdx.crypto.errors import CryptoError, IntegrityError
 from hdx.crypto.wire import MessageType
-from hdx.privacy import central
-from hdx.protocols import fixed_point, state
+from hdx.privacy import central, distributed
+from hdx.privacy.errors import PrivacyError
+from hdx.privacy.modes import DpMode
+from hdx.protocols import fixed_point, party_noise, state
 from hdx.protocols.base import (
     Aggregate,
     Delivered,
@@ -83,16 +84,12 @@ def recipient_of(parties: Sequence[PartyInfo], requester_organization_id: str) -
 
 
 def max_abs(plan: fixed_point.EncodingPlan) -> int:
-    """The largest magnitude any element of one party's encoded vector can have."""
-    layout = plan.layout
-    return max(
-        math.ceil(float(bound)) if whole else encoding.max_encoded(float(bound), plan.frac_bits)
-        for bound, whole in zip(layout.bounds, layout.integer, strict=True)
-    )
+    """The largest magnitude any element of one party's wire vector can have."""
+    return plan.max_abs()
 
 
 def key_message(setup: PartySetup, public_key: PaillierPublicKey) -> Outgoing:
-    binding = Binding(UUID(setup.computation_id), 1, setup.my_index, EXCHANGE)
+    binding = Binding(setup.session, 1, setup.my_index, EXCHANGE)
     body = he.public_key_to_bytes(public_key)
     return Outgoing(
         PAILLIER_KEY, None, sign_message(setup.ed25519_private, MessageType.PAILLIER_KEY, binding, body)
@@ -147,13 +144,19 @@ def noised(
 ) -> tuple[NDArray[np.int64], dict[str, Any] | None]:
     """Central differential privacy at the recipient, the first to see the aggregate (hdx.privacy.central).
 
-    The noised values go back onto the fixed-point grid (post-processing: the guarantee is unchanged)."""
+    The noised values go back onto the fixed-point grid (post-processing: the guarantee is unchanged).
+    In distributed mode every contributor noised its own input already: the recipient adds nothing and
+    declares the noise the parties' plan calls for."""
     if setup.epsilon is None:
         return values, None
+    if setup.dp_mode == DpMode.distributed:
+        try:
+            return values, distributed.describe(party_noise.noise_plan(setup, plan))
+        except PrivacyError as exc:
+            raise ProtocolFailure(f"cannot state the parties' noise: {exc}") from exc
     mechanism = central.plan(setup.analysis, setup.params, setup.epsilon, setup.delta)
     noisy = mechanism.release(fixed_point.decode_sum(plan, values))
-    scaled = np.where(plan.layout.integer, noisy.vector, np.ldexp(noisy.vector, plan.frac_bits))
-    return np.rint(scaled).astype(np.int64), central.describe(noisy.spend)
+    return fixed_point.encode_values(plan, noisy.vector), central.describe(noisy.spend)
 
 
 def result_message(
@@ -174,7 +177,7 @@ def result_message(
             values.astype("<i8").tobytes(),
         ]
     )
-    binding = Binding(UUID(setup.computation_id), round_number, setup.my_index, EXCHANGE)
+    binding = Binding(setup.session, round_number, setup.my_index, EXCHANGE)
     return Outgoing(
         RESULT, None, sign_message(setup.ed25519_private, MessageType.DECRYPTED_AGGREGATE, binding, body)
     )
@@ -209,13 +212,13 @@ def open_result(
     if (noise is None) != (context.epsilon is None) or (noise is not None and not isinstance(noise, dict)):
         raise IntegrityError(f"{what} does not carry the differential privacy the computation asked for")
     values = np.frombuffer(body[offset:], dtype="<i8").astype(np.int64)
-    return Aggregate(values, contributors, plan.frac_bits, noise)
+    return Aggregate(values, contributors, plan, noise)
 
 
 def received_key(setup: PartySetup, inbox: Sequence[Envelope], recipient: int) -> PaillierPublicKey:
     """The key the exchange relayed, verified against the recipient's own signature."""
     payload = announcement(inbox, 2, PAILLIER_KEY)
-    return open_key(setup.party(recipient).ed25519_public, UUID(setup.computation_id), recipient, payload)
+    return open_key(setup.party(recipient).ed25519_public, setup.session, recipient, payload)
 
 
 class PaillierParty:
@@ -227,9 +230,9 @@ class PaillierParty:
     def start(self, setup: PartySetup, contribution: Contribution, layout: Layout) -> bytes:
         check_setup(setup, NAME)
         recipient = recipient_of(setup.parties, setup.requester_organization_id)
-        plan = fixed_point.plan(setup.analysis, setup.params, len(setup.parties), RING_MODULUS)
+        plan = fixed_point.plan_for(setup, RING_MODULUS)
         check_layout(layout, plan)
-        vector = fixed_point.encode_contribution(plan, contribution)
+        vector = party_noise.input_vector(setup, plan, contribution)
         fields: dict[str, Any] = {
             "recipient": recipient,
             "frac_bits": plan.frac_bits,
@@ -247,7 +250,7 @@ class PaillierParty:
         recipient, me = int(fields["recipient"]), setup.my_index
         if round == 1:
             return party_state, state.load_outgoing(fields["round1"])
-        plan = fixed_point.plan(setup.analysis, setup.params, len(setup.parties), RING_MODULUS)
+        plan = fixed_point.plan_for(setup, RING_MODULUS)
         if round == 2:
             if "round2" not in fields:
                 # Encryption draws fresh nonces: encrypt once, then replay the same bytes on a re-run.
@@ -291,7 +294,7 @@ class PaillierParty:
         spec = he.PackingSpec.for_signed(largest, len(setup.parties))
         packed = he.encrypt_vector(public_key, he.offset_signed(vector, largest), spec)
         body = bytes([plan.frac_bits]) + packed.to_bytes()
-        binding = Binding(UUID(setup.computation_id), 2, setup.my_index, EXCHANGE)
+        binding = Binding(setup.session, 2, setup.my_index, EXCHANGE)
         return Outgoing(
             CIPHERTEXT, None, sign_message(setup.ed25519_private, MessageType.CIPHERTEXT, binding, body)
         )
@@ -320,8 +323,8 @@ class PaillierExchange:
     ) -> NextRound | Aggregate:
         recipient = recipient_of(context.parties, context.requester_organization_id)
         require_recipient(recipient, in_play, round)
-        cid = UUID(context.computation_id)
-        plan = fixed_point.plan(context.analysis, context.params, len(context.parties), RING_MODULUS)
+        cid = context.session
+        plan = fixed_point.plan_for(context, RING_MODULUS)
         if round == 1:
             key = check_key(context, messages, recipient)
             return NextRound([Outgoing(PAILLIER_KEY, None, key)])
@@ -365,7 +368,7 @@ def require_recipient(recipient: int, in_play: Sequence[int], round: int) -> Non
 
 def check_key(context: ExchangeContext, messages: Sequence[Envelope], recipient: int) -> bytes:
     """The recipient's signed key message, verified, to be relayed unchanged."""
-    cid = UUID(context.computation_id)
+    cid = context.session
     for message in messages:
         if (message.round, message.sender, message.kind) == (1, recipient, PAILLIER_KEY):
             open_key(context.verify_key(recipient), cid, recipient, message.payload)

@@ -28,7 +28,7 @@ from hdx.crypto.encoding import RING_MODULUS
 from hdx.crypto.errors import CryptoError, IntegrityError
 from hdx.crypto.field import U64Array
 from hdx.crypto.wire import MessageType
-from hdx.protocols import fixed_point, state
+from hdx.protocols import fixed_point, party_noise, state
 from hdx.protocols.base import (
     Aggregate,
     Delivered,
@@ -128,16 +128,16 @@ class SecaggParty:
 
     def start(self, setup: PartySetup, contribution: Contribution, layout: Layout) -> bytes:
         check_setup(setup, NAME)
-        plan = fixed_point.plan(setup.analysis, setup.params, len(setup.parties), RING_MODULUS)
+        plan = fixed_point.plan_for(setup, RING_MODULUS)
         check_layout(layout, plan)
-        vector = encoding.to_ring(fixed_point.encode_contribution(plan, contribution))
+        vector = encoding.to_ring(party_noise.input_vector(setup, plan, contribution))
         mask_key = box.generate_private_key()
         mask_private = box.private_key_bytes(mask_key)
         self_seed = prg.random_seed()
         indexes = sorted(p.index for p in setup.parties)
         seed_shares = shamir.share_bytes(self_seed, setup.threshold, max(indexes))
         key_shares = shamir.share_bytes(mask_private, setup.threshold, max(indexes))
-        cid, me = UUID(setup.computation_id), setup.my_index
+        cid, me = setup.session, setup.my_index
         keys = box.public_key_bytes(mask_key.public_key())
         messages = [
             Outgoing(
@@ -176,7 +176,7 @@ class SecaggParty:
             return party_state, state.load_outgoing(fields["round1"])
         if round not in (2, 3):
             raise ProtocolFailure(f"the secagg protocol has rounds 1 to 3, not {round}")
-        cid, me = UUID(setup.computation_id), setup.my_index
+        cid, me = setup.session, setup.my_index
         verify = {p.index: p.ed25519_public for p in setup.parties}
         mask_keys = parse_roster(verify, cid, announcement(inbox, 2, ROSTER))
         members = sorted(mask_keys)
@@ -280,8 +280,8 @@ class SecaggExchange:
     def complete_round(
         self, context: ExchangeContext, round: int, in_play: Sequence[int], messages: Sequence[Envelope]
     ) -> NextRound | Aggregate:
-        plan = fixed_point.plan(context.analysis, context.params, len(context.parties), RING_MODULUS)
-        cid = UUID(context.computation_id)
+        plan = fixed_point.plan_for(context, RING_MODULUS)
+        cid = context.session
         present = sorted(in_play)
         if round == 1:
             require_quorum(len(present), context.threshold, "completed round 1")
@@ -320,7 +320,7 @@ class SecaggExchange:
             keys,
             {i: X25519PublicKey.from_public_bytes(k) for i, k in mask_keys.items()},
         )
-        return Aggregate(encoding.from_ring(total), survivors, plan.frac_bits)
+        return Aggregate(encoding.from_ring(total), survivors, plan)
 
     def _masked(
         self,

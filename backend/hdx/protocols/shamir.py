@@ -22,7 +22,7 @@ from hdx.crypto import encoding, shamir, wire
 from hdx.crypto.errors import CryptoError, IntegrityError
 from hdx.crypto.field import FIELD_PRIME, U64Array, check_field_elements, sum_mod
 from hdx.crypto.wire import MessageType
-from hdx.protocols import fixed_point, state
+from hdx.protocols import fixed_point, party_noise, state
 from hdx.protocols.base import (
     Aggregate,
     Delivered,
@@ -64,7 +64,7 @@ def check_setup(setup: PartySetup, name: str) -> None:
 
 def check_layout(layout: Layout, plan: fixed_point.EncodingPlan) -> None:
     """The agent's layout must describe the same vector the exchange will decode."""
-    if layout.names != plan.layout.names:
+    if not layout.same_elements(plan.layout):
         raise ProtocolFailure("the contribution's layout is not the one this computation's analysis declares")
 
 
@@ -79,13 +79,13 @@ def open_vector(body: bytes, length: int, what: str) -> U64Array:
 
 def share_input(setup: PartySetup, contribution: Contribution, layout: Layout) -> dict[str, Any]:
     """Round 1 of shamir (and hybrid): the sealed, signed shares for the others and the share kept."""
-    plan = fixed_point.plan(setup.analysis, setup.params, len(setup.parties), FIELD_PRIME)
+    plan = fixed_point.plan_for(setup, FIELD_PRIME)
     check_layout(layout, plan)
-    vector = encoding.to_field(fixed_point.encode_contribution(plan, contribution))
+    vector = encoding.to_field(party_noise.input_vector(setup, plan, contribution))
     indexes = sorted(p.index for p in setup.parties)
     # Evaluation points are party indexes, which may have gaps where invited organizations declined.
     shares = shamir.share(vector, setup.threshold, max(indexes))
-    cid, me = UUID(setup.computation_id), setup.my_index
+    cid, me = setup.session, setup.my_index
     messages = []
     for j in indexes:
         if j == me:
@@ -107,7 +107,7 @@ def sum_shares(
     setup: PartySetup, fields: dict[str, Any], contributors: list[int], inbox: Sequence[Envelope]
 ) -> U64Array:
     """My partial sum: my own share plus the share every other contributor sealed to me."""
-    cid, length = UUID(setup.computation_id), int(fields["length"])
+    cid, length = setup.session, int(fields["length"])
     vectors = [wire.unpack_vector(state.decode_bytes(fields["own_share"]), length)]
     for sender in contributors:
         if sender != setup.my_index:
@@ -160,7 +160,7 @@ class ShamirParty:
             # Dropped in round 1: the others sum without this party's shares and expect nothing from it.
             return party_state, []
         check_contributors(setup, contributors)
-        cid = UUID(setup.computation_id)
+        cid = setup.session
         body = (
             bytes([fields["frac_bits"]])
             + pack_indexes(contributors)
@@ -191,8 +191,8 @@ class ShamirExchange:
     def complete_round(
         self, context: ExchangeContext, round: int, in_play: Sequence[int], messages: Sequence[Envelope]
     ) -> NextRound | Aggregate:
-        plan = fixed_point.plan(context.analysis, context.params, len(context.parties), FIELD_PRIME)
-        cid = UUID(context.computation_id)
+        plan = fixed_point.plan_for(context, FIELD_PRIME)
+        cid = context.session
         if round == 1:
             contributors = check_shares(context, in_play, messages)
             return NextRound([Outgoing(CONTRIBUTORS, None, pack_indexes(contributors))])
@@ -204,7 +204,7 @@ class ShamirExchange:
             for i in senders
         ]
         total = shamir.reconstruct(senders, partials, threshold=context.threshold)
-        return Aggregate(encoding.from_field(total), contributors, plan.frac_bits)
+        return Aggregate(encoding.from_field(total), contributors, plan)
 
     def _partial(
         self,
@@ -230,7 +230,7 @@ class ShamirExchange:
 
 def check_shares(context: ExchangeContext, in_play: Sequence[int], messages: Sequence[Envelope]) -> list[int]:
     """Round 1 of shamir (and hybrid): every contributor's share to every other is signed by it."""
-    cid = UUID(context.computation_id)
+    cid = context.session
     contributors = sorted(in_play)
     require_quorum(len(contributors), context.threshold, "completed round 1")
     for sender in contributors:

@@ -204,6 +204,11 @@ def upgrade() -> None:
         sa.Column("dp_epsilon", sa.Float(), nullable=True),
         sa.Column("dp_delta", sa.Float(), nullable=True),
         sa.Column(
+            "dp_mode",
+            sa.Enum("central", "distributed", name="dpmode", native_enum=False, length=16),
+            nullable=True,
+        ),
+        sa.Column(
             "status",
             sa.Enum(
                 "draft",
@@ -221,6 +226,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("current_round", sa.Integer(), nullable=False),
+        sa.Column("iteration", sa.Integer(), nullable=False),
+        sa.Column("round_offset", sa.Integer(), nullable=False),
+        sa.Column("iteration_params", sa.JSON(), nullable=True),
         sa.Column("round_timeout_seconds", sa.Integer(), nullable=False),
         sa.Column("acceptance_deadline_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("round_deadline_at", hdx.db.UTCDateTime(timezone=True), nullable=True),

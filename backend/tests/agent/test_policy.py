@@ -146,3 +146,33 @@ def test_a_policy_with_mistakes_is_refused_naming_them(tmp_path: Path, text: str
     path.write_text(text)
     with pytest.raises(PolicyError, match=problem):
         load(path)
+
+
+def test_the_policy_sees_where_the_noise_comes_from(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(POLICY.replace("max_epsilon = 1.0", 'max_epsilon = 1.0\ndp_modes = ["distributed"]'))
+    only_own_noise = load(path)
+    mine = decide(only_own_noise, invitation(epsilon=0.5, dp_mode="distributed"))
+    assert mine.verdict is Verdict.accept
+    theirs = decide(only_own_noise, invitation(epsilon=0.5, dp_mode="central"))
+    assert (theirs.verdict, theirs.reason) == (Verdict.wait, "dp_mode central is not in accept.dp_modes")
+    # max_epsilon applies in either mode; without an epsilon there is no mode to check.
+    assert decide(only_own_noise, invitation(epsilon=2.0, dp_mode="distributed")).verdict is Verdict.wait
+    assert decide(only_own_noise, invitation()).verdict is Verdict.accept
+    # By default both modes are accepted.
+    assert (
+        decide(load_default(tmp_path), invitation(epsilon=0.5, dp_mode="central")).verdict is Verdict.accept
+    )
+
+
+def load_default(tmp_path: Path) -> Policy:
+    path = tmp_path / "default.toml"
+    path.write_text(POLICY)
+    return load(path)
+
+
+def test_an_unknown_dp_mode_in_the_policy_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(POLICY.replace("max_epsilon = 1.0", 'dp_modes = ["local"]'))
+    with pytest.raises(PolicyError, match="dp_modes"):
+        load(path)

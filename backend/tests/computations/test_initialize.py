@@ -103,7 +103,7 @@ def _field(response: httpx.Response) -> str:
         ({"protocol": "magic"}, "spec.protocol", "Input should be"),
         ({"delta": 1e-5}, "spec", "delta is only meaningful with epsilon"),
         (
-            {"protocol": "shamir", "params": {"variable": {"name": "glucose", "lo": 0, "hi": 1e15}}},
+            {"protocol": "shamir", "params": {"variable": {"name": "glucose", "lo": 0, "hi": 1e33}}},
             "params",
             "fractional bits",
         ),

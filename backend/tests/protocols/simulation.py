@@ -14,7 +14,7 @@ from hdx.analyses import Contribution, get_analysis
 from hdx.crypto import box, signing
 from hdx.protocols import Envelope, Outgoing, PartyInfo, PartySetup, party_protocol, protocol_layout
 from hdx.protocols.base import Aggregate, Delivered, ExchangeContext, NextRound
-from hdx.protocols.fixed_point import EncodingPlan, decode_sum, plan
+from hdx.protocols.fixed_point import EncodingPlan, decode_sum, plan_for
 from hdx.protocols.registry import EXCHANGE_PROTOCOLS
 
 # Rewrites a message on its way through the relay: (message) -> replacement.
@@ -51,6 +51,7 @@ class Simulation:
     recipient: int | None = None
     epsilon: float | None = None
     delta: float | None = None
+    dp_mode: str | None = None
     computation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     keys: dict[int, Keys] = field(init=False)
     messages: list[Envelope] = field(default_factory=list)
@@ -84,6 +85,7 @@ class Simulation:
             requester_organization_id=self.requester,
             epsilon=self.epsilon,
             delta=self.delta,
+            dp_mode=self.dp_mode,
         )
 
     def context(self) -> ExchangeContext:
@@ -96,11 +98,11 @@ class Simulation:
             requester_organization_id=self.requester,
             epsilon=self.epsilon,
             delta=self.delta,
+            dp_mode=self.dp_mode,
         )
 
     def plan(self) -> EncodingPlan:
-        exchange = EXCHANGE_PROTOCOLS[self.protocol]
-        return plan(self.analysis, self.params, len(self.indexes), exchange.modulus())
+        return plan_for(self.context(), EXCHANGE_PROTOCOLS[self.protocol].modulus())
 
     def contributions(self, frames: Sequence[pl.DataFrame]) -> dict[int, Contribution]:
         analysis = get_analysis(self.analysis)

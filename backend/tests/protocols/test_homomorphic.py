@@ -25,12 +25,22 @@ from tests.protocols.conftest import ANALYSES, BP, organizations
 from tests.protocols.simulation import Simulation, flip
 
 MEAN = {"variable": BP}
-# Bounds close to the data's range: the fixed-point precision of cross-products grows as they narrow. Five
-# covariates: with all ten, the 2^61 field leaves 18 fractional bits, too few for 1e-6 on every coefficient
-# of that worse-conditioned design (the same holds for shamir; the limit is the encoding, not the protocol).
-COVARIATES = {"age": (19, 79), "sex": (1, 2), "bmi": (18, 43), "bp": (62, 133), "s5": (3, 7)}
+# All ten diabetes covariates (s1, s2, s3 and s5 nearly collinear: X'X has a condition number of 5e7),
+# with generous bounds: two-limb fixed point keeps 40 fractional bits on every sum of the field and ring.
+COVARIATES = {
+    "age": (0, 120),
+    "sex": (1, 2),
+    "bmi": (10, 60),
+    "bp": (40, 200),
+    "s1": (50, 400),
+    "s2": (20, 300),
+    "s3": (10, 120),
+    "s4": (1, 12),
+    "s5": (2, 8),
+    "s6": (40, 160),
+}
 OLS = {
-    "outcome": {"name": "target", "lo": 25, "hi": 346},
+    "outcome": {"name": "target", "lo": 0, "hi": 400},
     "covariates": [{"name": name, "lo": lo, "hi": hi} for name, (lo, hi) in COVARIATES.items()],
 }
 
@@ -69,7 +79,8 @@ def test_result_equals_the_pooled_numpy_value(
 
 
 @pytest.mark.parametrize(
-    ("protocol", "parties", "threshold"), [("paillier", 5, 3), ("hybrid", 3, 2), ("hybrid", 5, 3)]
+    ("protocol", "parties", "threshold"),
+    [("paillier", 3, 2), ("paillier", 5, 3), ("hybrid", 3, 2), ("hybrid", 5, 3)],
 )
 def test_ols_coefficients_match_statsmodels_on_the_pooled_data(
     protocol: str, parties: int, threshold: int

@@ -103,7 +103,7 @@ def test_a_share_off_the_polynomial_is_caught_by_the_extra_partials(pooled: pl.D
         if (m.sender, m.recipient, m.kind) != (1, 2, "share"):
             return m
         binding = Binding(cid, 1, 1, 2)
-        forged = wire.pack_vector(np.full(len(protocol_layout("mean", MEAN)), 12345, dtype=np.uint64))
+        forged = wire.pack_vector(np.full(sim.plan().length, 12345, dtype=np.uint64))
         sealed = seal(sim.keys[2].info(2).x25519_public, binding, forged)
         return replace(
             m, payload=sign_message(sim.keys[1].ed25519, MessageType.SEALED_SHARE, binding, sealed)

@@ -50,12 +50,14 @@ test: lint frontend-test frontend
 	cd backend && ../$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # Every benchmark, one after the other; each replaces its own section of bench/RESULTS.md.
-# bench/e2e.py runs the MPyC peer (bench/mpyc_sum.py) in the same run and writes its section too.
+# bench/e2e.py runs the MPyC peer (bench/mpyc_sum.py) in the same run and writes its section too;
+# bench/regression.py runs OLS and logistic regression over 5 agent processes and every protocol.
 bench: setup
 	$(PY) bench/kernels.py
 	$(PY) bench/paillier.py
 	$(PY) bench/ingest.py
 	$(PY) bench/e2e.py
+	$(PY) bench/regression.py
 
 # Regenerates the initial migration from the models (the schema has not been released yet).
 migration: setup

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
 import hdx
@@ -26,6 +26,9 @@ from hdx.realtime.hub import start_realtime
 from hdx.routers import ROUTERS
 from hdx.web import install_dashboard
 
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
 logger = logging.getLogger("hdx.app")
 
 
@@ -38,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         settings.master_key_bytes()  # fail at start, not at first upload, when the key is unusable
         engine = create_engine(settings.database_url)
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = _redis(settings.redis_url) if settings.redis_url else None
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
@@ -99,3 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
     return app
+
+
+def _redis(url: str) -> Redis:
+    # Imported here: a deployment without Redis does not load the client (about 20 MiB with taskiq's).
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url)

@@ -1,27 +1,27 @@
 """The CPU-bound part of an upload, run in a worker thread: sniff, validate, pseudonymize, encrypt, store.
 
-One pass over the file, chunk by chunk: each chunk is validated and pseudonymized, then polars'
-streaming Parquet writer encodes it while the next chunk is parsed, and the Parquet bytes are
-encrypted segment by segment as they come out. Neither the whole CSV, nor the whole table, nor
-the whole Parquet file is ever held in memory.
+One pass over the file, chunk by chunk, on two threads: while one chunk is parsed and validated,
+a second thread pseudonymizes the previous one, encodes it as a Parquet part and encrypts it (polars
+releases the interpreter lock, so the two overlap on two cores). At most one chunk waits between
+them: neither the whole CSV, nor the whole table, nor the whole stored file is ever held in memory.
+The pseudonyms, one per patient, are stored last (see `stored`).
 """
 
 from __future__ import annotations
 
-import io
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any
 
 import polars as pl
-from polars.io.plugins import register_io_source
 
 from hdx.crypto import envelope
-from hdx.datasets import vault
+from hdx.datasets import stored, vault
 from hdx.datasets.catalog import Column, Kind, Schema
 from hdx.datasets.sniff import sniff
 from hdx.datasets.validation import Report, Validation
@@ -29,9 +29,6 @@ from hdx.exceptions import Unprocessable
 
 PSEUDONYM = "patient_pseudonym"
 IDENTIFIER = "patient_id"
-# The writer buffers a row group before encoding it: small groups bound its memory, at a few
-# percent of file size.
-ROW_GROUP_ROWS = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,10 +53,14 @@ class Ingested:
 def ingest(job: IngestJob) -> Ingested:
     validation = Validation(job.source, sniff(job.source), job.schema)
     pseudonyms = _Pseudonyms(job.pseudonym_key)
-    frames = (pseudonyms.replace(frame) for frame in validation.accepted())
-    schema = pseudonyms.stored_schema(validation.schema)
     with _sealed_file(job.destination, job.dek, job.context) as sink:
-        _write_parquet(frames, schema, sink)
+        parts = stored.PartWriter(sink)
+
+        def store(frame: pl.DataFrame) -> None:
+            if frame.height:
+                parts.rows(pseudonyms.number(frame))
+
+        _behind(validation.accepted(), store)
         # Checked once every row has been read; raising here removes what was written.
         report = validation.report
         if report.invalid_share > job.max_invalid_share or report.rows_accepted == 0:
@@ -72,6 +73,7 @@ def ingest(job: IngestJob) -> Ingested:
                     "report": report.as_dict(),
                 },
             )
+        parts.dictionary(pseudonyms.dictionary())
     return Ingested(
         report=report,
         columns=[describe(column) for column in validation.columns],
@@ -81,44 +83,56 @@ def ingest(job: IngestJob) -> Ingested:
 
 
 class _Pseudonyms:
-    """Replaces identifiers by their pseudonym (stored as the 16-byte digest), one HMAC per distinct
-    identifier however many chunks it appears in.
+    """Numbers identifiers in order of first appearance and keeps the pseudonym of each (the 16-byte
+    digest): one HMAC per distinct identifier however many chunks it appears in.
 
-    Identifiers are numbered by a categorical mapping private to this upload (freed with it), so a
-    chunk's pseudonyms are a gather from the digests computed so far.
+    The numbering is a categorical mapping private to this upload (freed with it). Stored rows hold
+    the numbers, and the pseudonyms are stored once, as the dictionary they index.
     """
 
     def __init__(self, key: bytes) -> None:
         self._mac = vault.Pseudonymizer(key)
         self._dtype = pl.Categorical(pl.Categories(f"hdx-ingest-{uuid.uuid4().hex}"))
-        self._digests = pl.Series(dtype=pl.Binary)
         self._codes = pl.Series(dtype=self._dtype)  # keeps the mapping alive between chunks
+        self._digests: list[pl.Series] = []
+        self._known = 0
 
-    @staticmethod
-    def stored_schema(schema: pl.Schema) -> pl.Schema:
-        return pl.Schema({PSEUDONYM: pl.Binary(), **{n: t for n, t in schema.items() if n != IDENTIFIER}})
-
-    def replace(self, frame: pl.DataFrame) -> pl.DataFrame:
-        codes = frame.get_column(IDENTIFIER).cast(self._dtype)
+    def number(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`frame` with the identifier column replaced by the number of each identifier (UInt32)."""
+        identifiers = frame.get_column(IDENTIFIER)
+        codes = identifiers.cast(self._dtype)
         self._codes = codes
-        physical = codes.to_physical()
-        known, top = self._digests.len(), physical.max()
-        if isinstance(top, int) and top >= known:
+        physical = codes.to_physical().cast(pl.UInt32)
+        top = physical.max()
+        if isinstance(top, int) and top >= self._known:
+            # The mapping is this upload's alone: the identifiers new in this chunk were given the
+            # next numbers, in a row, by the cast above.
             new = (
-                pl.DataFrame({"code": physical, "id": frame.get_column(IDENTIFIER)})
-                .filter(pl.col("code") >= known)
+                pl.DataFrame({"code": physical, "id": identifiers})
+                .filter(pl.col("code") >= self._known)
                 .unique("code")
+                .sort("code")
             )
-            digests = self._digests.extend_constant(None, top + 1 - known)
-            digests.scatter(new.get_column("code"), self._mac.digests(new.get_column("id").to_list()))
-            self._digests = digests
-        return frame.select(self._digests.gather(physical).alias(PSEUDONYM), pl.exclude(IDENTIFIER))
+            if new.height != top + 1 - self._known:
+                raise RuntimeError("identifier numbers are not consecutive")
+            digests = self._mac.digests(new.get_column("id").to_list())
+            self._digests.append(pl.Series(PSEUDONYM, digests, dtype=pl.Binary))
+            self._known = top + 1
+        return frame.select(physical.alias(PSEUDONYM), pl.exclude(IDENTIFIER))
+
+    def dictionary(self) -> pl.Series:
+        """The pseudonym of every identifier, at its number."""
+        return (
+            pl.concat(self._digests, rechunk=True) if self._digests else pl.Series(PSEUDONYM, dtype=pl.Binary)
+        )
 
 
 def pseudonymize(frame: pl.DataFrame, key: bytes) -> pl.DataFrame:
     """Replace patient identifiers by their pseudonym (HMAC-SHA256, hex), once per distinct patient."""
-    replaced = _Pseudonyms(key).replace(frame)
-    return replaced.with_columns(pl.col(PSEUDONYM).bin.encode("hex"))
+    pseudonyms = _Pseudonyms(key)
+    numbered = pseudonyms.number(frame)
+    digests = pseudonyms.dictionary().gather(numbered.get_column(PSEUDONYM))
+    return numbered.with_columns(digests.bin.encode("hex"))
 
 
 def describe(column: Column) -> dict[str, Any]:
@@ -133,23 +147,18 @@ def describe(column: Column) -> dict[str, Any]:
     }
 
 
-def _write_parquet(frames: Iterator[pl.DataFrame], schema: pl.Schema, sink: envelope.SealingWriter) -> None:
-    def source(
-        with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None, _batch_size: int | None
-    ) -> Iterator[pl.DataFrame]:
-        # The query is a bare sink: no filter or limit can be pushed down to the source.
-        assert predicate is None
-        assert n_rows is None
+def _behind(frames: Iterator[pl.DataFrame], consume: Callable[[pl.DataFrame], None]) -> None:
+    """`consume` each frame in a second thread while the next one is produced, in order; one frame
+    at most waits. The first error of either side is raised once the second thread has stopped."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hdx-ingest") as worker:
+        pending: Future[None] | None = None
         for frame in frames:
-            yield frame if with_columns is None else frame.select(with_columns)
-
-    # Polars only calls write() and flush() on a Python sink, which is all a SealingWriter offers.
-    register_io_source(source, schema=schema).sink_parquet(
-        cast("IO[bytes]", sink),
-        compression="zstd",
-        compression_level=1,
-        row_group_size=ROW_GROUP_ROWS,
-    )
+            if pending is not None:
+                pending.result()
+            pending = worker.submit(consume, frame)
+            del frame
+        if pending is not None:
+            pending.result()
 
 
 @contextmanager
@@ -172,7 +181,10 @@ def _sealed_file(destination: Path, dek: bytes, context: bytes) -> Iterator[enve
 
 
 def read_blob(path: Path, dek: bytes, context: bytes) -> pl.DataFrame:
-    frame = pl.read_parquet(io.BytesIO(vault.read_blob(path, dek, context)))
+    try:
+        frame = stored.read(vault.read_blob(path, dek, context))
+    except stored.FormatError as exc:
+        raise vault.IntegrityFailure(f"The dataset's encrypted file cannot be read: {exc}") from exc
     if frame.schema.get(PSEUDONYM) == pl.Binary:
         frame = frame.with_columns(pl.col(PSEUDONYM).bin.encode("hex"))
     return frame

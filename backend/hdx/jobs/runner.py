@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from taskiq import AsyncBroker
 
 from hdx.config import Settings
 from hdx.jobs import work
 from hdx.realtime.hub import Realtime
+
+if TYPE_CHECKING:
+    # taskiq and Redis are imported only when the taskiq runner is configured (start_jobs).
+    from taskiq import AsyncBroker
 
 logger = logging.getLogger("hdx.jobs")
 

@@ -14,13 +14,15 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from hdx.db import new_id, utcnow
+
+if TYPE_CHECKING:
+    # Imported by the code that makes the client, and only when Redis is configured.
+    from redis.asyncio import Redis
 
 logger = logging.getLogger("hdx.realtime.bus")
 
@@ -128,6 +130,8 @@ class RedisBus(EventBus):
                 await self._listener
 
     async def _listen(self) -> None:
+        from redis.exceptions import RedisError
+
         while True:
             try:
                 async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:

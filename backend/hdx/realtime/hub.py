@@ -13,11 +13,10 @@ import logging
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client.process_collector import PROCESS_COLLECTOR
 from pydantic import BaseModel, ValidationError
-from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
@@ -51,6 +50,9 @@ from hdx.realtime.schemas import (
     Unsubscribed,
 )
 from hdx.realtime.service import Identity
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 logger = logging.getLogger("hdx.realtime.hub")
 

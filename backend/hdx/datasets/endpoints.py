@@ -11,7 +11,16 @@ from hdx.auth.permissions import Action
 from hdx.datasets import service, vault
 from hdx.datasets.catalog import Category
 from hdx.datasets.receive import OPENAPI_BODY, receive_upload
-from hdx.datasets.schemas import CatalogCategory, DatasetDetail, DatasetOut, OptOutIn, OptOutOut, Profile
+from hdx.datasets.schemas import (
+    CatalogCategory,
+    DatasetDetail,
+    DatasetOut,
+    OptOutCheck,
+    OptOutIn,
+    OptOutOut,
+    OptOutWithdrawal,
+    Profile,
+)
 from hdx.db import SessionDep
 from hdx.exceptions import HdxError
 from hdx.kit.pagination import Page, PageDep
@@ -102,3 +111,17 @@ async def record_opt_outs(
     body: OptOutIn, session: SessionDep, settings: SettingsDep, user: OptOutManager
 ) -> OptOutOut:
     return await service.record_opt_outs(session, settings, user, body.patient_ids)
+
+
+@router.post("/datasets/opt-outs/check", summary="Which of these patients objected to any use of their data")
+async def check_opt_outs(
+    body: OptOutIn, session: SessionDep, settings: SettingsDep, user: OptOutManager
+) -> OptOutCheck:
+    return await service.check_opt_outs(session, settings, user, body.patient_ids)
+
+
+@router.post("/datasets/opt-outs/withdraw", summary="Withdraw patients' objections: their rows count again")
+async def withdraw_opt_outs(
+    body: OptOutIn, session: SessionDep, settings: SettingsDep, user: OptOutManager
+) -> OptOutWithdrawal:
+    return await service.withdraw_opt_outs(session, settings, user, body.patient_ids)

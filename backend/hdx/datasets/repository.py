@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -108,6 +108,20 @@ async def insert_opt_outs(
         ]
         # A concurrent request may record the same patient: the unique constraint makes that a no-op.
         await session.execute(_insert(session, PatientOptOut).values(rows).on_conflict_do_nothing())
+
+
+async def delete_opt_outs(session: AsyncSession, organization_id: str, pseudonyms: list[str]) -> int:
+    removed = 0
+    for start in range(0, len(pseudonyms), _CHUNK):
+        result = await session.execute(
+            delete(PatientOptOut).where(
+                PatientOptOut.organization_id == organization_id,
+                PatientOptOut.pseudonym.in_(pseudonyms[start : start + _CHUNK]),
+            )
+        )
+        assert isinstance(result, CursorResult)
+        removed += result.rowcount
+    return removed
 
 
 def add(session: AsyncSession, *rows: Dataset | DatasetKey) -> None:

@@ -109,3 +109,17 @@ class OptOutOut(BaseModel):
     recorded: int = Field(description="Patients newly recorded as opted out")
     already_recorded: int
     total: int = Field(description="Opted-out patients of the organization")
+
+
+class OptOutCheck(BaseModel):
+    opted_out: list[str] = Field(
+        description="The given identifiers recorded as opted out, in the order given"
+    )
+    not_opted_out: list[str]
+    total: int = Field(description="Opted-out patients of the organization")
+
+
+class OptOutWithdrawal(BaseModel):
+    withdrawn: int = Field(description="Patients whose objection was withdrawn: their rows count again")
+    not_recorded: int = Field(description="Given identifiers that had no objection recorded")
+    total: int = Field(description="Opted-out patients of the organization")

@@ -22,7 +22,7 @@ from hdx.datasets.ingest import PSEUDONYM, IngestJob
 from hdx.datasets.models import Dataset, DatasetKey
 from hdx.datasets.profile import profile
 from hdx.datasets.receive import ReceivedUpload
-from hdx.datasets.schemas import CatalogCategory, CatalogColumn, OptOutOut
+from hdx.datasets.schemas import CatalogCategory, CatalogColumn, OptOutCheck, OptOutOut, OptOutWithdrawal
 from hdx.db import new_id
 from hdx.exceptions import Forbidden, HdxError, NotFound, Unprocessable
 from hdx.security import audit
@@ -229,6 +229,48 @@ async def record_opt_outs(
         details={"recorded": len(new), "already_recorded": len(existing)},
     )
     return OptOutOut(recorded=len(new), already_recorded=len(existing), total=total)
+
+
+async def check_opt_outs(
+    session: AsyncSession, settings: Settings, user: User, patient_ids: list[str]
+) -> OptOutCheck:
+    """Which of the given patients objected. Identifiers are pseudonymized exactly as on ingest; the
+    stored pseudonyms never leave the exchange."""
+    organization_id = _organization(user)
+    distinct = list(dict.fromkeys(patient_ids))
+    kek = await vault.organization_kek(session, settings, organization_id, create=True)
+    pseudonyms = vault.pseudonymize(vault.pseudonym_key(kek), distinct)
+    existing = await repository.existing_opt_outs(session, organization_id, pseudonyms)
+    recorded = [patient for patient, p in zip(distinct, pseudonyms, strict=True) if p in existing]
+    return OptOutCheck(
+        opted_out=recorded,
+        not_opted_out=[patient for patient in distinct if patient not in set(recorded)],
+        total=await repository.count_opt_outs(session, organization_id),
+    )
+
+
+async def withdraw_opt_outs(
+    session: AsyncSession, settings: Settings, user: User, patient_ids: list[str]
+) -> OptOutWithdrawal:
+    """A patient who withdraws an objection: their rows count again in later computations and exports."""
+    organization_id = _organization(user)
+    distinct = list(dict.fromkeys(patient_ids))
+    kek = await vault.organization_kek(session, settings, organization_id, create=True)
+    pseudonyms = vault.pseudonymize(vault.pseudonym_key(kek), distinct)
+    withdrawn = await repository.delete_opt_outs(session, organization_id, pseudonyms)
+    audit.record(
+        session,
+        "dataset.opt_out_withdrawn",
+        actor=actor_of(user),
+        target_type="organization",
+        target_id=organization_id,
+        details={"withdrawn": withdrawn, "not_recorded": len(distinct) - withdrawn},
+    )
+    return OptOutWithdrawal(
+        withdrawn=withdrawn,
+        not_recorded=len(distinct) - withdrawn,
+        total=await repository.count_opt_outs(session, organization_id),
+    )
 
 
 async def load_frame(

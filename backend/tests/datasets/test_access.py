@@ -96,6 +96,47 @@ async def test_opted_out_patients_are_excluded_from_every_read(
     assert refused.status_code == 403
 
 
+async def test_opt_outs_can_be_checked_and_withdrawn_and_the_rows_count_again(
+    client: httpx.AsyncClient, make_user: MakeUser, diabetes_csv: bytes
+) -> None:
+    admin = await make_user(Role.org_admin)
+    dataset_id = (await upload(client, admin.headers, diabetes_csv)).json()["id"]
+    leaving = ["MRN-100000", "MRN-100001", "MRN-100002"]
+    await client.post("/datasets/opt-outs", headers=admin.headers, json={"patient_ids": leaving})
+
+    check = await client.post(
+        "/datasets/opt-outs/check", headers=admin.headers, json={"patient_ids": ["MRN-100001", "MRN-100005"]}
+    )
+    assert check.status_code == 200, check.text
+    assert check.json() == {"opted_out": ["MRN-100001"], "not_opted_out": ["MRN-100005"], "total": 3}
+
+    withdrawn = await client.post(
+        "/datasets/opt-outs/withdraw",
+        headers=admin.headers,
+        json={"patient_ids": ["MRN-100001", "MRN-100005"]},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json() == {"withdrawn": 1, "not_recorded": 1, "total": 2}
+    detail = (await client.get(f"/uploads/{dataset_id}", headers=admin.headers)).json()
+    assert detail["profile"]["rows"] == 442 - 2
+
+    # Another organization's objections are its own: the same identifiers there are untouched.
+    other = await make_user(Role.org_admin, org="Clinic B")
+    elsewhere = await client.post(
+        "/datasets/opt-outs/check", headers=other.headers, json={"patient_ids": leaving}
+    )
+    assert elsewhere.json()["opted_out"] == []
+    doctor = await make_user(Role.doctor)
+    for path in ("/datasets/opt-outs/check", "/datasets/opt-outs/withdraw"):
+        refused = await client.post(path, headers=doctor.headers, json={"patient_ids": ["MRN-1"]})
+        assert refused.status_code == 403
+    assert (
+        await client.post("/datasets/opt-outs/withdraw", headers=admin.headers, json={"patient_ids": []})
+    ).status_code == 422
+    trail = (await client.get("/security/audit-report", headers=admin.headers)).json()
+    assert "dataset.opt_out_withdrawn" in str(trail)
+
+
 async def test_the_catalog_lists_categories_with_loinc_codes_units_and_ranges(
     client: httpx.AsyncClient, make_user: MakeUser
 ) -> None:

@@ -41,6 +41,9 @@ const computation: Computation = {
   k: 5,
   epsilon: null,
   delta: null,
+  dp_mode: null,
+  differential_privacy: null,
+  iteration: 1,
   requester_user_id: "u1",
   started_at: "2026-03-01T10:03:00Z",
   finished_at: "2026-03-01T10:09:00Z",
@@ -88,6 +91,9 @@ describe("describeEvent", () => {
       "A computation: the result is ready.",
     );
     expect(describeEvent(event("computation.round_started", { round: 2 }), title)).toBe("“Mean BP”: round 2 started.");
+    expect(describeEvent(event("computation.iteration_started", { iteration: 3, round: 5 }), title)).toBe(
+      "“Mean BP”: iteration 3 started, from round 5.",
+    );
     expect(describeEvent(event("computation.something_new", {}), title)).toBe("“Mean BP”: Something new.");
   });
 
@@ -103,6 +109,7 @@ describe("timelineOf", () => {
       event("computation.round_started", { round: 1 }, "2026-03-01T10:03:01Z"),
       event("computation.round_started", { round: 2 }, "2026-03-01T10:05:00Z"),
       event("computation.party_dropped", { party_index: 3, round: 2 }, "2026-03-01T10:07:00Z"),
+      event("computation.iteration_started", { iteration: 2, round: 3 }, "2026-03-01T10:07:30Z"),
       { ...event("computation.round_started", { round: 9 }), data: { computation_id: "other", round: 9 } },
     ];
     expect(timelineOf(computation, result, live).map((entry) => entry.label)).toEqual([
@@ -114,6 +121,7 @@ describe("timelineOf", () => {
       "Round 1 started",
       "Round 2 started",
       "East Laboratory dropped out in round 2",
+      "Iteration 2 started",
       "Result computed",
       "Result released",
       "Completed",

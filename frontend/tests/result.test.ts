@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fixtures from "./fixtures/released.json";
 import { toCsv } from "@/lib/csv";
-import { formatPValue, formatStat, ordinal } from "@/lib/format";
+import { formatPValue, formatProbability, formatStat, ordinal } from "@/lib/format";
 import {
   crosstabOf,
   crosstabTable,
@@ -10,10 +10,13 @@ import {
   matricesOf,
   matrixTable,
   meansTable,
+  planFacts,
+  privacyRows,
   protectionRows,
   regressionOf,
   regressionTable,
   released,
+  releasedPrivacyOf,
   resultRows,
   summaryRows,
   survivalCurve,
@@ -177,42 +180,165 @@ describe("tables", () => {
   });
 });
 
+// Protection records as the exchange's coordinators wrote them for a mean of mean_arterial_pressure (40 to 140)
+// over three vault datasets (backend tests/jobs/test_hosted_privacy.py and test_distributed_privacy.py); in the
+// distributed one, party 3 contributes through its own agent instead, so its dataset is not charged here.
+const centralRelease = {
+  protocol: "shamir",
+  threshold: 2,
+  parties: [1, 2, 3],
+  k: 5,
+  clipped: 0,
+  suppressed: [],
+  frac_bits: 40,
+  epsilon_spent: 1.0,
+  differential_privacy: {
+    mode: "central",
+    noised_by: "exchange",
+    mechanism: "laplace",
+    epsilon: 1.0,
+    delta: 0.0,
+    scale: 2.7812500000025295,
+    charged: { "3a63b516-d586-42d0-b728-008c99f1c0d4": 1.0, "73f3fc14-f827-4138-9fad-0c91ebda7273": 1.0, "a482ef3e-1c6a-4512-9c5b-298241396921": 1.0 },
+    not_charged: [],
+  },
+};
+const recipientRelease = {
+  ...centralRelease,
+  protocol: "paillier",
+  clipped: -7,
+  differential_privacy: { ...centralRelease.differential_privacy, noised_by: "party 1 (the result recipient)" },
+};
+const distributedRelease = {
+  protocol: "secagg",
+  threshold: 2,
+  parties: [1, 2, 3],
+  k: 5,
+  clipped: 9,
+  suppressed: [],
+  frac_bits: 33,
+  epsilon_spent: 0.5,
+  differential_privacy: {
+    mode: "distributed",
+    noised_by: "each of the 3 contributing parties, before sharing its input",
+    mechanism: "distributed_discrete_gaussian",
+    epsilon: 0.5,
+    delta: 1e-6,
+    scale: 15.028365355722139,
+    honest_parties: 2,
+    released_scale: 18.40591339481972,
+    charged: { "8a1ac83e-a08c-47c2-ae0e-255de3657321": 0.5, "f394c845-f6a1-43f0-93b8-3c8ac6271a8e": 0.5 },
+    not_charged: [3],
+  },
+};
+
 describe("what protects a result", () => {
   it("lists protocol, threshold, parties, k, epsilon, suppressed cells and clipped values", () => {
-    const protection = {
-      protocol: "shamir",
-      threshold: 2,
-      parties: [1, 2, 3],
-      k: 5,
-      clipped: 4,
-      suppressed: ["count[1,7]", "count[2,2]"],
-      frac_bits: 16,
-      epsilon_spent: 1.0,
-      differential_privacy: { mode: "central", noised_by: "exchange", mechanism: "laplace", epsilon: 1.0, delta: 0, scale: 2.5 },
-    };
+    const protection = { ...centralRelease, clipped: 4, suppressed: ["count[1,7]", "count[2,2]"] };
     expect(protectionRows(protection, of("crosstab"))).toEqual([
       { label: "Protocol", value: "shamir" },
       { label: "Threshold", value: "2 of 3" },
       { label: "Parties contributing", value: 3 },
       { label: "Minimum group size (k)", value: 5 },
       { label: "Privacy budget spent (ε)", value: 1 },
-      { label: "Noise", value: "Laplace noise, scale 2.50, added by the exchange" },
+      { label: "Differential privacy", value: "Central noise" },
+      { label: "Noise", value: "Laplace" },
+      { label: "Noise scale (per unit one record can change)", value: 2.7812500000025295 },
+      { label: "Noise added by", value: "The exchange" },
+      { label: "Datasets charged ε", value: 3 },
       { label: "Cells suppressed", value: 2 },
       { label: "Values clipped to the bounds", value: "4 (with noise)" },
     ]);
-    const distributed = { mode: "distributed", mechanism: "distributed_discrete_gaussian", noise_scale: 12.3456, noised_by: "each contributing party, on its own input before sharing it" };
-    expect(protectionRows({ epsilon_spent: 0.5, differential_privacy: distributed }, null)).toContainEqual({
-      label: "Noise",
-      value: "Distributed discrete gaussian noise, scale 12.3, added by each contributing party, on its own input before sharing it",
-    });
     expect(protectionRows({ protocol: "secagg", k: 10, epsilon_spent: null }, null)).toContainEqual({
       label: "Privacy budget spent (ε)",
       value: "None: no differential privacy",
     });
+    expect(protectionRows({ protocol: "secagg", k: 10, epsilon_spent: null }, null).map((row) => row.label)).not.toContain("Noise");
+  });
+
+  it("names the result recipient that added central noise after decrypting", () => {
+    const rows = protectionRows(recipientRelease, null);
+    expect(rows).toContainEqual({ label: "Noise added by", value: "Party 1 (the result recipient)" });
+    expect(rows).toContainEqual({ label: "Values clipped to the bounds", value: "-7 (with noise)" });
+  });
+
+  it("shows distributed noise: delta, the scale released, whose shares carry the guarantee and who was not charged", () => {
+    expect(protectionRows(distributedRelease, null)).toEqual([
+      { label: "Protocol", value: "secagg" },
+      { label: "Threshold", value: "2 of 3" },
+      { label: "Parties contributing", value: 3 },
+      { label: "Minimum group size (k)", value: 5 },
+      { label: "Privacy budget spent (ε)", value: 0.5 },
+      { label: "Differential privacy", value: "Distributed noise" },
+      { label: "Noise", value: "Discrete Gaussian, a share from each organization" },
+      { label: "Privacy δ", value: "1e-6" },
+      { label: "Noise scale (per unit one record can change)", value: 15.028365355722139 },
+      { label: "Noise scale released, all shares together", value: 18.40591339481972 },
+      { label: "Noise added by", value: "Each of the 3 contributing parties, before sharing its input" },
+      { label: "Guarantee carried by", value: "The noise shares of any 2 contributing organizations" },
+      { label: "Datasets charged ε", value: 2 },
+      { label: "Not charged", value: "Party 3: data from the organization's own systems, whose budget the exchange does not keep" },
+      { label: "Cells suppressed", value: 0 },
+      { label: "Values clipped to the bounds", value: "9 (with noise)" },
+    ]);
+  });
+
+  it("reads a release's noise record defensively", () => {
+    expect(releasedPrivacyOf({ protocol: "shamir" })).toBeNull();
+    expect(releasedPrivacyOf({ differential_privacy: { mode: "sideways", scale: "big", not_charged: [2, "x", 4] } })).toEqual({
+      mode: null,
+      mechanism: null,
+      epsilon: null,
+      delta: null,
+      scale: null,
+      releasedScale: null,
+      noisedBy: null,
+      honestParties: null,
+      datasetsCharged: null,
+      notCharged: [2, 4],
+    });
+  });
+});
+
+describe("the noise a computation plans", () => {
+  // GET /secure-computations/{id}/status's differential_privacy for the same means (hdx.computations.protection.describe).
+  it("describes central and distributed plans as the result does", () => {
+    const central = planFacts({
+      mode: "central",
+      mechanism: "gaussian",
+      epsilon: 1.0,
+      delta: 1e-6,
+      noise_scale: 7.320348968232698,
+      noised_by: "the result recipient's party, right after decrypting",
+      honest_parties: null,
+    });
+    expect(privacyRows(central)).toEqual([
+      { label: "Differential privacy", value: "Central noise" },
+      { label: "Noise", value: "Gaussian" },
+      { label: "Privacy δ", value: "1e-6" },
+      { label: "Noise scale (per unit one record can change)", value: 7.320348968232698 },
+      { label: "Noise added by", value: "The result recipient's party, right after decrypting" },
+    ]);
+    const distributed = planFacts({
+      mode: "distributed",
+      mechanism: "distributed_discrete_gaussian",
+      epsilon: 0.5,
+      delta: 1e-6,
+      noise_scale: 15.028365355722139,
+      noised_by: "each contributing party, on its own input before sharing it",
+      honest_parties: 2,
+    });
+    expect(privacyRows(distributed)).toContainEqual({ label: "Guarantee carried by", value: "The noise shares of any 2 contributing organizations" });
+    // The plan's scale is the one the parties' shares reach, as the release records it.
+    expect(distributed.scale).toBe(releasedPrivacyOf(distributedRelease)?.scale);
   });
 });
 
 describe("number formats", () => {
+  it("prints small probabilities as people write them", () => {
+    expect([1e-6, 1e-5, 0.001, 0.5, 0].map(formatProbability)).toEqual(["1e-6", "1e-5", "0.001", "0.5", "0"]);
+  });
+
   it("prints statistics, p-values and ordinals", () => {
     expect(formatStat(3.047884799125733e-29)).toBe("3.048e-29");
     expect(formatStat(-203.6232679902328)).toBe((-203.6233).toLocaleString(undefined, { maximumFractionDigits: 4 }));

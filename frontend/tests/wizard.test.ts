@@ -1,6 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { CatalogCategory } from "@/lib/types";
-import { INITIAL_VALUES, numericColumns, placeServerErrors, toSpec, validateWizard, type WizardValues } from "@/lib/wizard";
+import {
+  INITIAL_VALUES,
+  PRIVACY_CHOICES,
+  centralNoiser,
+  distributedNoiseFactor,
+  flagColumns,
+  numericColumns,
+  placeServerErrors,
+  toSpec,
+  validateWizard,
+  variableColumns,
+  withAnalysis,
+  withVariable,
+  type WizardValues,
+} from "@/lib/wizard";
 
 const valid: WizardValues = {
   ...INITIAL_VALUES,
@@ -50,12 +64,144 @@ describe("validateWizard", () => {
     expect(validateWizard({ ...valid, analysis: "count", lo: "", hi: "" })).toEqual({});
   });
 
-  it("checks histogram bins and an optional epsilon", () => {
+  it("checks histogram bins", () => {
     expect(validateWizard({ ...valid, analysis: "histogram", bins: "0" }).bins).toBeDefined();
     expect(validateWizard({ ...valid, analysis: "histogram", bins: "12" }).bins).toBeUndefined();
-    expect(validateWizard({ ...valid, epsilon: "0" }).epsilon).toBeDefined();
-    expect(validateWizard({ ...valid, epsilon: "11" }).epsilon).toBeDefined();
-    expect(validateWizard({ ...valid, epsilon: "0.5" }).epsilon).toBeUndefined();
+  });
+});
+
+describe("differential privacy in the wizard", () => {
+  const central: WizardValues = { ...valid, privacy: "central", epsilon: "1" };
+  const distributed: WizardValues = { ...valid, privacy: "distributed", epsilon: "1", delta: "1e-6" };
+
+  it("ignores epsilon and delta without differential privacy", () => {
+    expect(validateWizard({ ...valid, privacy: "none", epsilon: "-3", delta: "7" })).toEqual({});
+  });
+
+  it("needs an epsilon greater than 0 and at most 10 with either kind of noise", () => {
+    for (const values of [central, distributed]) {
+      expect(validateWizard(values)).toEqual({});
+      expect(validateWizard({ ...values, epsilon: "" }).epsilon).toMatch(/greater than 0 and at most 10/);
+      expect(validateWizard({ ...values, epsilon: "0" }).epsilon).toBeDefined();
+      expect(validateWizard({ ...values, epsilon: "-1" }).epsilon).toBeDefined();
+      expect(validateWizard({ ...values, epsilon: "10.5" }).epsilon).toBeDefined();
+      expect(validateWizard({ ...values, epsilon: "ten" }).epsilon).toBeDefined();
+      expect(validateWizard({ ...values, epsilon: "10" }).epsilon).toBeUndefined();
+      expect(validateWizard({ ...values, epsilon: "0.01" }).epsilon).toBeUndefined();
+    }
+  });
+
+  it("needs delta for distributed noise, strictly between 0 and 1", () => {
+    expect(validateWizard({ ...distributed, delta: "" }).delta).toMatch(/needs delta/);
+    expect(validateWizard({ ...distributed, delta: "0" }).delta).toMatch(/greater than 0 and less than 1/);
+    expect(validateWizard({ ...distributed, delta: "1" }).delta).toBeDefined();
+    expect(validateWizard({ ...distributed, delta: "-1e-6" }).delta).toBeDefined();
+    expect(validateWizard({ ...distributed, delta: "0.000001" }).delta).toBeUndefined();
+    expect(validateWizard({ ...distributed, delta: "0.5" }).delta).toBeUndefined();
+  });
+
+  it("takes central noise without delta (Laplace), or with a valid one (Gaussian)", () => {
+    expect(validateWizard({ ...central, delta: "" }).delta).toBeUndefined();
+    expect(validateWizard({ ...central, delta: "1e-5" }).delta).toBeUndefined();
+    expect(validateWizard({ ...central, delta: "2" }).delta).toBeDefined();
+  });
+
+  it("refuses any noise for logistic regression and says why", () => {
+    const logistic: WizardValues = { ...valid, analysis: "logistic", variable: "event", covariates: [{ name: "age", lo: "0", hi: "120" }] };
+    expect(validateWizard(logistic)).toEqual({});
+    for (const privacy of ["central", "distributed"] as const) {
+      const errors = validateWizard({ ...logistic, privacy, epsilon: "1", delta: "1e-6" });
+      expect(errors.privacy).toMatch(/not available for logistic regression: it runs one secure sum per Newton iteration/);
+      expect(errors.epsilon).toBeUndefined();
+    }
+  });
+
+  it("sends the mode with epsilon, and delta only when given", () => {
+    expect(toSpec(valid, "a")).not.toHaveProperty("epsilon");
+    expect(toSpec(valid, "a")).not.toHaveProperty("dp_mode");
+    expect(toSpec({ ...valid, privacy: "none", epsilon: "1", delta: "1e-6" }, "a")).not.toHaveProperty("delta");
+    const sentCentral = toSpec({ ...central, epsilon: "1.5" }, "a");
+    expect(sentCentral).toMatchObject({ epsilon: 1.5, dp_mode: "central" });
+    expect(sentCentral).not.toHaveProperty("delta");
+    expect(toSpec({ ...central, delta: "1e-5" }, "a")).toMatchObject({ epsilon: 1, delta: 1e-5, dp_mode: "central" });
+    expect(toSpec(distributed, "a")).toMatchObject({ epsilon: 1, delta: 1e-6, dp_mode: "distributed" });
+  });
+
+  it("explains who sees the exact total and what distributed noise costs", () => {
+    expect(centralNoiser("shamir")).toBe("the exchange");
+    expect(centralNoiser("secagg")).toBe("the exchange");
+    expect(centralNoiser("paillier")).toMatch(/your organization's party, right after decrypting/);
+    expect(centralNoiser("hybrid")).toMatch(/your organization's party/);
+    expect(distributedNoiseFactor(2, 2)).toBe(1);
+    expect(distributedNoiseFactor(8, 2)).toBe(2);
+    const help = (value: string) => PRIVACY_CHOICES.find((choice) => choice.value === value)?.help;
+    expect(help("central")?.("paillier", 2, 3)).toMatch(/sees the exact total before adding the noise/);
+    const spread = help("distributed")?.("secagg", 2, 8) ?? "";
+    expect(spread).toMatch(/nobody, neither the exchange nor your organization, ever sees the exact total/);
+    expect(spread).toMatch(/any 2 organizations \(the threshold\)/);
+    expect(spread).toMatch(/dropping out never weaken it/);
+    expect(spread).toMatch(/with all 8 contributing, the noise is about 2\.00 times/);
+    // While the threshold is being typed the cost is told without numbers.
+    expect(help("distributed")?.("secagg", Number.NaN, 3)).not.toMatch(/NaN/);
+  });
+});
+
+describe("regressions in the wizard", () => {
+  const ols: WizardValues = {
+    ...valid,
+    analysis: "ols",
+    variable: "glucose",
+    lo: "40",
+    hi: "400",
+    covariates: [
+      { name: "age", lo: "0", hi: "120" },
+      { name: "bmi", lo: "10", hi: "60" },
+    ],
+  };
+  const logistic: WizardValues = { ...ols, analysis: "logistic", variable: "event", lo: "", hi: "", maxIterations: "25" };
+
+  it("accepts complete regressions", () => {
+    expect(validateWizard(ols)).toEqual({});
+    expect(validateWizard(logistic)).toEqual({});
+  });
+
+  it("needs at least one covariate with numeric bounds, lower below upper, and not the outcome", () => {
+    expect(validateWizard({ ...ols, covariates: [] }).covariates).toMatch(/at least one covariate/);
+    expect(validateWizard({ ...ols, covariates: [{ name: "age", lo: "", hi: "120" }] }).covariates).toMatch(/both bounds of age/);
+    expect(validateWizard({ ...ols, covariates: [{ name: "age", lo: "50", hi: "50" }] }).covariates).toMatch(/upper bound of age must be greater/);
+    expect(validateWizard({ ...ols, covariates: [{ name: "glucose", lo: "40", hi: "400" }] }).covariates).toMatch(/outcome cannot also be a covariate/);
+    expect(validateWizard({ ...ols, variable: "" }).variable).toBe("Choose an outcome.");
+  });
+
+  it("bounds a linear regression's outcome, not a logistic regression's 0/1 outcome", () => {
+    expect(validateWizard({ ...ols, lo: "400", hi: "40" }).hi).toBeDefined();
+    expect(validateWizard({ ...logistic, lo: "x", hi: "" })).toEqual({});
+  });
+
+  it("keeps logistic regression's maximum iterations from 1 to 200", () => {
+    expect(validateWizard({ ...logistic, maxIterations: "0" }).maxIterations).toMatch(/from 1 to 200/);
+    expect(validateWizard({ ...logistic, maxIterations: "201" }).maxIterations).toBeDefined();
+    expect(validateWizard({ ...logistic, maxIterations: "2.5" }).maxIterations).toBeDefined();
+    expect(validateWizard({ ...logistic, maxIterations: "200" }).maxIterations).toBeUndefined();
+    expect(validateWizard({ ...ols, maxIterations: "0" }).maxIterations).toBeUndefined();
+  });
+
+  it("shapes each regression's parameters as the exchange reads them", () => {
+    expect(toSpec(ols, "a").params).toEqual({
+      outcome: { name: "glucose", lo: 40, hi: 400 },
+      covariates: [
+        { name: "age", lo: 0, hi: 120 },
+        { name: "bmi", lo: 10, hi: 60 },
+      ],
+    });
+    expect(toSpec(logistic, "a").params).toEqual({
+      outcome: "event",
+      covariates: [
+        { name: "age", lo: 0, hi: 120 },
+        { name: "bmi", lo: 10, hi: 60 },
+      ],
+      max_iterations: 25,
+    });
   });
 });
 
@@ -79,7 +225,7 @@ describe("toSpec", () => {
       bins: 20,
     });
     expect(toSpec({ ...valid, analysis: "count" }, "a").params).toEqual({ columns: ["systolic_bp"] });
-    expect(toSpec({ ...valid, epsilon: "1.5", minParticipants: "2" }, "a")).toMatchObject({ epsilon: 1.5, min_participants: 2 });
+    expect(toSpec({ ...valid, minParticipants: "2" }, "a")).toMatchObject({ min_participants: 2 });
   });
 });
 
@@ -95,27 +241,63 @@ describe("placeServerErrors", () => {
     expect(errors).toEqual({ threshold: "too high", lo: "not a number", hi: "bounds need lo < hi", participants: "unknown" });
     expect(placed).toEqual(["spec.threshold", "params.variable.lo", "params.variable", "participants"]);
   });
+
+  it("places regression, iteration and privacy fields", () => {
+    const { errors } = placeServerErrors([
+      { field: "params.outcome", message: "no such column" },
+      { field: "params.covariates.1.lo", message: "not a number" },
+      { field: "params.max_iterations", message: "at most 200" },
+      { field: "delta", message: "too large" },
+      { field: "dp_mode", message: "noise would not fit the modulus" },
+    ]);
+    expect(errors).toEqual({
+      variable: "no such column",
+      covariates: "not a number",
+      maxIterations: "at most 200",
+      delta: "too large",
+      privacy: "noise would not fit the modulus",
+    });
+  });
 });
 
-describe("numericColumns", () => {
+describe("catalog columns", () => {
+  const column = (name: string, kind: string, minimum: number | null = 0, maximum: number | null = 1) => ({
+    name,
+    label: name,
+    kind,
+    unit: null,
+    loinc: null,
+    minimum,
+    maximum,
+    required: false,
+    aliases: [],
+    codes: null,
+    pattern: null,
+  });
+  const catalog: CatalogCategory[] = [
+    { category: "vitals", description: "", columns: [column("age", "integer", 0, 120), column("sex", "category")] },
+    { category: "labs", description: "", columns: [column("age", "integer"), column("hba1c", "number", null, null), column("event", "flag", null, null)] },
+  ];
+
   it("lists numeric columns once, across categories", () => {
-    const column = (name: string, kind: string) => ({
-      name,
-      label: name,
-      kind,
-      unit: null,
-      loinc: null,
-      minimum: 0,
-      maximum: 1,
-      required: false,
-      aliases: [],
-      codes: null,
-      pattern: null,
-    });
-    const catalog: CatalogCategory[] = [
-      { category: "vitals", description: "", columns: [column("age", "integer"), column("sex", "category")] },
-      { category: "labs", description: "", columns: [column("age", "integer"), column("hba1c", "number")] },
-    ];
     expect(numericColumns(catalog).map((item) => item.name)).toEqual(["age", "hba1c"]);
+  });
+
+  it("offers 0/1 columns as logistic outcomes and numeric ones to every other analysis", () => {
+    expect(flagColumns(catalog).map((item) => item.name)).toEqual(["event"]);
+    expect(variableColumns("logistic", catalog).map((item) => item.name)).toEqual(["event"]);
+    expect(variableColumns("ols", catalog).map((item) => item.name)).toEqual(["age", "hba1c"]);
+  });
+
+  it("bounds a chosen variable by the catalog's plausible range, when it has one", () => {
+    expect(withVariable(valid, "age", catalog[0]?.columns[0])).toMatchObject({ variable: "age", lo: "0", hi: "120" });
+    expect(withVariable(valid, "hba1c", catalog[1]?.columns[1])).toMatchObject({ variable: "hba1c", lo: "", hi: "" });
+  });
+
+  it("clears a variable the new analysis cannot use, and differential privacy for logistic regression", () => {
+    const noisy: WizardValues = { ...valid, variable: "age", privacy: "distributed", epsilon: "1", delta: "1e-6" };
+    expect(withAnalysis(noisy, "ols", catalog)).toMatchObject({ analysis: "ols", variable: "age", privacy: "distributed" });
+    expect(withAnalysis(noisy, "logistic", catalog)).toMatchObject({ analysis: "logistic", variable: "", lo: "", hi: "", privacy: "none" });
+    expect(withAnalysis({ ...noisy, variable: "event" }, "logistic", catalog)).toMatchObject({ variable: "event" });
   });
 });

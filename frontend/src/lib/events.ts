@@ -34,6 +34,8 @@ export function describeEvent(event: LiveEvent, title?: string): string {
     }
     case "computation.round_started":
       return `${subject}: round ${round ?? "?"} started${text(data.deadline) ? `, due ${formatDateTime(text(data.deadline))}` : ""}.`;
+    case "computation.iteration_started":
+      return `${subject}: iteration ${integer(data.iteration) ?? "?"} started, from round ${round ?? "?"}.`;
     case "computation.message_received": {
       const waiting = indexes(data.waiting);
       const sender = integer(data.sender);
@@ -69,7 +71,7 @@ const FINAL_WORDS: Record<string, string> = {
 
 /**
  * What happened to a computation, oldest first: what the computation and its result record (creation,
- * answers, start, result, release, end), and the rounds and dropouts seen live while the page was open.
+ * answers, start, result, release, end), and the iterations, rounds and dropouts seen live while the page was open.
  */
 export function timelineOf(computation: Computation, result: ComputationResult | null, events: LiveEvent[]): TimelineEntry[] {
   const entries: TimelineEntry[] = [{ at: computation.created_at, label: "Proposed" }];
@@ -82,6 +84,9 @@ export function timelineOf(computation: Computation, result: ComputationResult |
   for (const event of events) {
     if (computationIdOf(event) !== computation.id) continue;
     const round = integer(event.data.round);
+    if (event.event === "computation.iteration_started") {
+      entries.push({ at: event.at, label: `Iteration ${integer(event.data.iteration) ?? "?"} started` });
+    }
     if (event.event === "computation.round_started") entries.push({ at: event.at, label: `Round ${round ?? "?"} started` });
     if (event.event === "computation.party_dropped") {
       const party = computation.parties.find((item) => item.party_index === integer(event.data.party_index));

@@ -41,3 +41,8 @@ export function ordinal(value: number): string {
   const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[value % 10] ?? "th";
   return `${value}${suffix}`;
 }
+
+/** A small probability such as delta, as people write it: 1e-6, 0.001. */
+export function formatProbability(value: number): string {
+  return value !== 0 && Math.abs(value) < 1e-4 ? value.toExponential() : String(value);
+}

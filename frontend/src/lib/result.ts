@@ -1,7 +1,8 @@
 /** Reading a computation's released values: the analysis' own values inside the stored result. */
 
 import type { Table } from "./csv";
-import { humanize, ordinal } from "./format";
+import { formatProbability, humanize, ordinal } from "./format";
+import type { DpMode, PrivacyPlan } from "./types";
 
 export interface ResultRow {
   label: string;
@@ -341,6 +342,97 @@ export function summaryTable(rows: ResultRow[]): Table {
   return { title: "Released values", columns: ["Value", "Result"], rows: rows.map((row) => [row.label, row.value]) };
 }
 
+/**
+ * How differential privacy protects a result: the plan a computation's status shows, or what its release
+ * recorded (`protection.differential_privacy`, which adds the released scale and the budgets charged).
+ */
+export interface NoiseFacts {
+  mode: DpMode | null;
+  mechanism: string | null;
+  epsilon: number | null;
+  /** 0 or null: pure epsilon-DP (Laplace noise). */
+  delta: number | null;
+  /** Per unit of the most one record can change a value. */
+  scale: number | null;
+  /** Distributed mode: the scale of the noise all contributors' shares add up to. */
+  releasedScale: number | null;
+  noisedBy: string | null;
+  /** Distributed mode: the noise shares of any this many contributors carry the whole guarantee. */
+  honestParties: number | null;
+  /** Vault datasets whose privacy budget the release was charged to; null when not recorded. */
+  datasetsCharged: number | null;
+  /** Parties whose agents read their organization's own systems: the exchange keeps no budget for them. */
+  notCharged: number[];
+}
+
+const MODES: readonly string[] = ["central", "distributed"];
+
+export function planFacts(plan: PrivacyPlan): NoiseFacts {
+  return {
+    mode: plan.mode,
+    mechanism: plan.mechanism,
+    epsilon: plan.epsilon,
+    delta: plan.delta,
+    scale: plan.noise_scale,
+    releasedScale: null,
+    noisedBy: plan.noised_by,
+    honestParties: plan.honest_parties,
+    datasetsCharged: null,
+    notCharged: [],
+  };
+}
+
+/** What a release's `protection.differential_privacy` records, each part checked; null without noise. */
+export function releasedPrivacyOf(protection: Record<string, unknown>): NoiseFacts | null {
+  const dp = record(protection.differential_privacy);
+  if (!dp) return null;
+  const charged = record(dp.charged);
+  return {
+    mode: typeof dp.mode === "string" && MODES.includes(dp.mode) ? (dp.mode as DpMode) : null,
+    mechanism: typeof dp.mechanism === "string" ? dp.mechanism : null,
+    epsilon: numberOrNull(dp.epsilon),
+    delta: numberOrNull(dp.delta),
+    scale: numberOrNull(dp.scale) ?? numberOrNull(dp.noise_scale),
+    releasedScale: numberOrNull(dp.released_scale),
+    noisedBy: typeof dp.noised_by === "string" ? dp.noised_by : null,
+    honestParties: numberOrNull(dp.honest_parties),
+    datasetsCharged: charged ? Object.keys(charged).length : null,
+    notCharged: numbers(dp.not_charged).filter((item): item is number => item !== null),
+  };
+}
+
+const MECHANISMS: Record<string, string> = {
+  laplace: "Laplace",
+  gaussian: "Gaussian",
+  distributed_discrete_gaussian: "Discrete Gaussian, a share from each organization",
+};
+
+function listed(items: number[]): string {
+  return items.length === 1 ? String(items[0]) : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
+/** Where the noise comes from, how large it is and who carries its cost, in words (epsilon is left to the caller). */
+export function privacyRows(facts: NoiseFacts): ResultRow[] {
+  const rows: ResultRow[] = [];
+  if (facts.mode) rows.push({ label: "Differential privacy", value: facts.mode === "central" ? "Central noise" : "Distributed noise" });
+  if (facts.mechanism) rows.push({ label: "Noise", value: MECHANISMS[facts.mechanism] ?? humanize(facts.mechanism) });
+  if (facts.delta) rows.push({ label: "Privacy δ", value: formatProbability(facts.delta) });
+  if (facts.scale !== null) rows.push({ label: "Noise scale (per unit one record can change)", value: facts.scale });
+  if (facts.releasedScale !== null) rows.push({ label: "Noise scale released, all shares together", value: facts.releasedScale });
+  if (facts.noisedBy) rows.push({ label: "Noise added by", value: facts.noisedBy === "exchange" ? "The exchange" : humanize(facts.noisedBy) });
+  if (facts.honestParties !== null) {
+    rows.push({ label: "Guarantee carried by", value: `The noise shares of any ${facts.honestParties} contributing organizations` });
+  }
+  if (facts.datasetsCharged !== null) rows.push({ label: "Datasets charged ε", value: facts.datasetsCharged });
+  if (facts.notCharged.length > 0) {
+    rows.push({
+      label: "Not charged",
+      value: `${facts.notCharged.length === 1 ? "Party" : "Parties"} ${listed(facts.notCharged)}: data from the organization's own systems, whose budget the exchange does not keep`,
+    });
+  }
+  return rows;
+}
+
 /** What protects a released result, from the result's `protection` record and the analysis' own report. */
 export function protectionRows(protection: Record<string, unknown>, result: Released | null): ResultRow[] {
   const rows: ResultRow[] = [];
@@ -351,17 +443,10 @@ export function protectionRows(protection: Record<string, unknown>, result: Rele
   }
   if (parties !== null) rows.push({ label: "Parties contributing", value: parties });
   if (typeof protection.k === "number") rows.push({ label: "Minimum group size (k)", value: protection.k });
-  const dp = record(protection.differential_privacy);
+  const dp = releasedPrivacyOf(protection);
   const epsilon = numberOrNull(protection.epsilon_spent);
   rows.push({ label: "Privacy budget spent (ε)", value: epsilon ?? "None: no differential privacy" });
-  if (dp) {
-    const mechanism = typeof dp.mechanism === "string" ? `${humanize(dp.mechanism)} noise` : "Noise";
-    const scale = numberOrNull(dp.scale) ?? numberOrNull(dp.noise_scale);
-    const by = typeof dp.noised_by === "string" ? `, added by ${dp.noised_by === "exchange" ? "the exchange" : dp.noised_by}` : "";
-    rows.push({ label: "Noise", value: `${mechanism}${scale === null ? "" : `, scale ${scale.toPrecision(3)}`}${by}` });
-    const delta = numberOrNull(dp.delta);
-    if (delta) rows.push({ label: "Privacy δ", value: delta });
-  }
+  if (dp) rows.push(...privacyRows(dp));
   const suppressed = Array.isArray(protection.suppressed) ? protection.suppressed.length : (result?.suppressed.length ?? 0);
   rows.push({ label: "Cells suppressed", value: suppressed });
   const clipped = numberOrNull(protection.clipped) ?? result?.clipped ?? null;

@@ -208,22 +208,33 @@ export interface Party {
   dropped_reason: string | null;
 }
 
+/**
+ * Where differential-privacy noise comes from. central: whoever first sees the exact total noises it (the
+ * exchange, or the result recipient of paillier and hybrid); distributed: every party noises its own input.
+ */
+export type DpMode = "central" | "distributed";
+export type NoiseMechanism = "laplace" | "gaussian" | "distributed_discrete_gaussian";
+
 /** How differential-privacy noise protects a computation's result, as the exchange plans it. */
 export interface PrivacyPlan {
-  mode: "central" | "distributed";
-  mechanism: string;
+  mode: DpMode;
+  mechanism: NoiseMechanism;
   epsilon: number;
+  /** 0 for Laplace noise (pure epsilon-DP). */
   delta: number;
+  /** Laplace b or the Gaussian's standard deviation per unit of the most one record can change a value. */
   noise_scale: number;
   noised_by: string;
-  honest_parties?: number | null;
+  /** Distributed mode: the noise shares of any this many contributing parties carry the whole guarantee. */
+  honest_parties: number | null;
 }
 
 export interface Computation extends ComputationSummary {
   params: Record<string, unknown>;
-  /** Which secure sum is running; iterative analyses (logistic regression) take one per iteration. */
-  iteration?: number;
-  differential_privacy?: PrivacyPlan | null;
+  /** Which secure sum is running (from 1); iterative analyses (logistic regression) take one per iteration. */
+  iteration: number;
+  dp_mode: DpMode | null;
+  differential_privacy: PrivacyPlan | null;
   threshold: number;
   min_participants: number;
   k: number;
@@ -263,6 +274,8 @@ export interface ComputationSpec {
   min_participants: number;
   k: number;
   epsilon?: number;
+  delta?: number;
+  dp_mode?: DpMode;
 }
 
 export type AcceptBody = { dataset_id: string } | { source: "agent" };
@@ -277,6 +290,8 @@ export interface Invitation {
   min_participants: number;
   k: number;
   epsilon: number | null;
+  delta: number | null;
+  dp_mode: DpMode | null;
   requester_organization_id: string;
   requester_organization_name: string;
   organizations: string[];

@@ -1,16 +1,42 @@
 /** The new-computation form: its values, the checks made before sending, and the request it becomes. */
 
 import type { FieldError } from "./api";
-import type { CatalogCategory, CatalogColumn, ComputationSpec, ProtocolName } from "./types";
+import type { CatalogCategory, CatalogColumn, ComputationSpec, DpMode, ProtocolName } from "./types";
 
-export type AnalysisName = "mean" | "variance" | "histogram" | "count";
+export type AnalysisName = "mean" | "variance" | "histogram" | "count" | "ols" | "logistic";
 
 export const ANALYSES: { value: AnalysisName; label: string; help: string }[] = [
   { value: "mean", label: "Mean", help: "The average of a variable over every participant's records." },
   { value: "variance", label: "Variance", help: "How widely a variable spreads around its mean, with the mean itself." },
   { value: "histogram", label: "Histogram", help: "How many records fall in each of equal-width bins between the bounds." },
   { value: "count", label: "Count", help: "How many records have a value for the variable." },
+  {
+    value: "ols",
+    label: "Linear regression",
+    help: "How a numeric outcome changes with the covariates, by least squares: coefficients, standard errors and R².",
+  },
+  {
+    value: "logistic",
+    label: "Logistic regression",
+    help: "How the odds of a yes/no outcome change with the covariates, fitted by Newton iterations: one secure sum per iteration, all in this one computation.",
+  },
 ];
+
+/** Analyses that take one secure sum per iteration inside one computation. */
+export const ITERATIVE_ANALYSES: readonly string[] = ["logistic"];
+
+export function isIterative(analysis: string): boolean {
+  return ITERATIVE_ANALYSES.includes(analysis);
+}
+
+export function isRegression(analysis: AnalysisName): boolean {
+  return analysis === "ols" || analysis === "logistic";
+}
+
+/** The exchange's limits on logistic regression's iterations (LogisticParams.max_iterations). */
+export const MAX_ITERATIONS = { min: 1, max: 200, default: 50 } as const;
+/** The most covariates a regression takes (DesignParams.covariates). */
+export const MAX_COVARIATES = 50;
 
 export const PROTOCOLS: { value: ProtocolName; label: string; protects: string }[] = [
   {
@@ -39,22 +65,83 @@ export const PROTOCOLS: { value: ProtocolName; label: string; protects: string }
   },
 ];
 
+export type PrivacyChoice = "none" | DpMode;
+
+/** Protocols whose total only the requesting organization's party can decrypt: it adds central noise. */
+const RECIPIENT_DECRYPTS: readonly ProtocolName[] = ["paillier", "hybrid"];
+
+/** Who sees the exact total and adds central noise to it, in words. */
+export function centralNoiser(protocol: ProtocolName): string {
+  return RECIPIENT_DECRYPTS.includes(protocol) ? "your organization's party, right after decrypting the total" : "the exchange";
+}
+
+/**
+ * How much more noise distributed mode releases than central noise, as a factor on the standard deviation:
+ * the shares of `threshold` parties carry the guarantee and each further contributor adds its share on top.
+ */
+export function distributedNoiseFactor(contributors: number, threshold: number): number {
+  return Math.sqrt(contributors / threshold);
+}
+
+export const PRIVACY_CHOICES: { value: PrivacyChoice; label: string; help: (protocol: ProtocolName, threshold: number, n: number) => string }[] = [
+  {
+    value: "none",
+    label: "No differential privacy",
+    help: () => "The exact result is released, protected by the protocol and the minimum group size. No privacy budget is spent.",
+  },
+  {
+    value: "central",
+    label: "Central noise",
+    help: (protocol) =>
+      `Noise is added once, to the exact total, by ${centralNoiser(protocol)}: that party sees the exact total before adding the noise, everyone else only the noisy result. The least noise for a given ε: Laplace noise, or Gaussian noise when you also give δ.`,
+  },
+  {
+    value: "distributed",
+    label: "Distributed noise",
+    help: (_protocol, threshold, n) => {
+      const known = Number.isInteger(threshold) && threshold >= 2 && threshold <= n;
+      const shares = known ? `any ${threshold} organizations (the threshold)` : "any threshold's worth of organizations";
+      const cost = known
+        ? ` Every further organization adds its share on top: with all ${n} contributing, the noise is about ${distributedNoiseFactor(n, threshold).toFixed(2)} times what central Gaussian noise with the same ε and δ would add.`
+        : " Every further organization adds its share on top, so the result carries more noise than central noise would add.";
+      return (
+        "Each organization adds its own share of the noise to its numbers before sharing them, so nobody, neither the exchange nor your organization, ever sees the exact total. " +
+        `The shares of ${shares} already give the full protection, so organizations dropping out never weaken it.${cost} Needs δ.`
+      );
+    },
+  },
+];
+
 export const MIN_K = 5;
+/** The exchange's limits on epsilon (ComputationSpec.epsilon). */
+export const MAX_EPSILON = 10;
+
+/** A regression covariate with its declared bounds, as typed. */
+export interface CovariateValues {
+  name: string;
+  lo: string;
+  hi: string;
+}
 
 export interface WizardValues {
   title: string;
   analysis: AnalysisName;
+  /** The analysed variable, or a regression's outcome. */
   variable: string;
   lo: string;
   hi: string;
   bins: string;
+  covariates: CovariateValues[];
+  maxIterations: string;
   /** The other organizations invited; the requesting organization always takes part. */
   participants: string[];
   protocol: ProtocolName;
   threshold: string;
   minParticipants: string;
   k: string;
+  privacy: PrivacyChoice;
   epsilon: string;
+  delta: string;
 }
 
 export type WizardField = keyof WizardValues;
@@ -67,27 +154,71 @@ export const INITIAL_VALUES: WizardValues = {
   lo: "",
   hi: "",
   bins: "10",
+  covariates: [],
+  maxIterations: String(MAX_ITERATIONS.default),
   participants: [],
   protocol: "shamir",
   threshold: "2",
   minParticipants: "",
   k: "10",
+  privacy: "none",
   epsilon: "",
+  delta: "",
 };
 
-/** Columns an analysis can bound: numeric ones of the catalog, each listed once. */
-export function numericColumns(catalog: CatalogCategory[]): CatalogColumn[] {
+function columnsOfKind(catalog: CatalogCategory[], kinds: string[]): CatalogColumn[] {
   const seen = new Set<string>();
   const columns: CatalogColumn[] = [];
   for (const category of catalog) {
     for (const column of category.columns) {
-      if ((column.kind === "number" || column.kind === "integer") && !seen.has(column.name)) {
+      if (kinds.includes(column.kind) && !seen.has(column.name)) {
         seen.add(column.name);
         columns.push(column);
       }
     }
   }
   return columns;
+}
+
+/** Columns an analysis can bound: numeric ones of the catalog, each listed once. */
+export function numericColumns(catalog: CatalogCategory[]): CatalogColumn[] {
+  return columnsOfKind(catalog, ["number", "integer"]);
+}
+
+/** Yes/no (0/1) columns of the catalog, each listed once: the outcomes of a logistic regression. */
+export function flagColumns(catalog: CatalogCategory[]): CatalogColumn[] {
+  return columnsOfKind(catalog, ["flag"]);
+}
+
+/** The columns the analysis' variable (a regression's outcome) is chosen from. */
+export function variableColumns(analysis: AnalysisName, catalog: CatalogCategory[]): CatalogColumn[] {
+  return analysis === "logistic" ? flagColumns(catalog) : numericColumns(catalog);
+}
+
+const bound = (value: number | null | undefined) => (value === null || value === undefined ? "" : String(value));
+
+/** The form with `name` as its variable (or outcome), bounded by the catalog's plausible range. */
+export function withVariable(values: WizardValues, name: string, column: CatalogColumn | undefined): WizardValues {
+  return { ...values, variable: name, lo: bound(column?.minimum), hi: bound(column?.maximum) };
+}
+
+/** A covariate bounded by the catalog's plausible range. */
+export function covariateOf(column: CatalogColumn): CovariateValues {
+  return { name: column.name, lo: bound(column.minimum), hi: bound(column.maximum) };
+}
+
+/**
+ * The form for another analysis: a variable the new analysis cannot use is cleared, and an iterative
+ * analysis starts without differential privacy, which it cannot take.
+ */
+export function withAnalysis(values: WizardValues, analysis: AnalysisName, catalog: CatalogCategory[]): WizardValues {
+  const keeps = variableColumns(analysis, catalog).some((column) => column.name === values.variable);
+  return {
+    ...values,
+    analysis,
+    ...(keeps ? {} : { variable: "", lo: "", hi: "" }),
+    ...(isIterative(analysis) ? { privacy: "none" as const } : {}),
+  };
 }
 
 function integer(value: string): number | null {
@@ -102,8 +233,45 @@ function decimal(value: string): number | null {
   return Number.isFinite(number) ? number : null;
 }
 
+/** Whether the variable (a linear regression's outcome) is bounded: a count needs no bounds, a 0/1 outcome has its own. */
 export function usesBounds(analysis: AnalysisName): boolean {
-  return analysis !== "count";
+  return analysis !== "count" && analysis !== "logistic";
+}
+
+export const NO_DP_FOR_ITERATIVE =
+  "Differential privacy is not available for logistic regression: it runs one secure sum per Newton iteration, while the noise is calibrated to a single release, and Newton steps on noisy sums would not settle on the answer.";
+
+function covariateProblems(values: WizardValues): string | undefined {
+  const { covariates } = values;
+  if (covariates.length === 0) return "Add at least one covariate.";
+  if (covariates.length > MAX_COVARIATES) return `A regression takes at most ${MAX_COVARIATES} covariates.`;
+  const problems: string[] = [];
+  if (covariates.some((covariate) => covariate.name === values.variable)) problems.push("The outcome cannot also be a covariate.");
+  for (const covariate of covariates) {
+    const lo = decimal(covariate.lo);
+    const hi = decimal(covariate.hi);
+    if (lo === null || hi === null) problems.push(`Enter both bounds of ${covariate.name} as numbers.`);
+    else if (lo >= hi) problems.push(`The upper bound of ${covariate.name} must be greater than its lower bound.`);
+  }
+  return problems.length > 0 ? problems.join(" ") : undefined;
+}
+
+function privacyProblems(values: WizardValues, errors: WizardErrors): void {
+  if (values.privacy === "none") return;
+  if (isIterative(values.analysis)) {
+    errors.privacy = `${NO_DP_FOR_ITERATIVE} Choose “No differential privacy”.`;
+    return;
+  }
+  const epsilon = decimal(values.epsilon);
+  if (epsilon === null || epsilon <= 0 || epsilon > MAX_EPSILON) {
+    errors.epsilon = `Epsilon must be greater than 0 and at most ${MAX_EPSILON}.`;
+  }
+  if (values.delta.trim() === "") {
+    if (values.privacy === "distributed") errors.delta = "Distributed noise is Gaussian and needs delta, for example 1e-6.";
+    return;
+  }
+  const delta = decimal(values.delta);
+  if (delta === null || delta <= 0 || delta >= 1) errors.delta = "Delta must be greater than 0 and less than 1, for example 1e-6.";
 }
 
 /** Every problem the exchange would refuse the form for that can be seen without asking it. */
@@ -111,7 +279,7 @@ export function validateWizard(values: WizardValues): WizardErrors {
   const errors: WizardErrors = {};
   const n = values.participants.length + 1;
 
-  if (!values.variable) errors.variable = "Choose a variable.";
+  if (!values.variable) errors.variable = isRegression(values.analysis) ? "Choose an outcome." : "Choose a variable.";
   if (usesBounds(values.analysis)) {
     const lo = decimal(values.lo);
     const hi = decimal(values.hi);
@@ -122,6 +290,16 @@ export function validateWizard(values: WizardValues): WizardErrors {
   if (values.analysis === "histogram") {
     const bins = integer(values.bins);
     if (bins === null || bins < 1 || bins > 10_000) errors.bins = "Enter a whole number of bins from 1 to 10,000.";
+  }
+  if (isRegression(values.analysis)) {
+    const problems = covariateProblems(values);
+    if (problems) errors.covariates = problems;
+  }
+  if (values.analysis === "logistic") {
+    const iterations = integer(values.maxIterations);
+    if (iterations === null || iterations < MAX_ITERATIONS.min || iterations > MAX_ITERATIONS.max) {
+      errors.maxIterations = `Enter a whole number of iterations from ${MAX_ITERATIONS.min} to ${MAX_ITERATIONS.max}.`;
+    }
   }
   if (values.participants.length === 0) errors.participants = "Invite at least one other organization.";
 
@@ -138,34 +316,50 @@ export function validateWizard(values: WizardValues): WizardErrors {
   }
   const k = integer(values.k);
   if (k === null || k < MIN_K || k > 100_000) errors.k = `k must be a whole number of at least ${MIN_K}.`;
-  if (values.epsilon.trim() !== "") {
-    const epsilon = decimal(values.epsilon);
-    if (epsilon === null || epsilon <= 0 || epsilon > 10) errors.epsilon = "Epsilon must be greater than 0 and at most 10.";
-  }
+  privacyProblems(values, errors);
   return errors;
+}
+
+function paramsOf(values: WizardValues): Record<string, unknown> {
+  const variable = { name: values.variable, lo: Number(values.lo), hi: Number(values.hi) };
+  const covariates = values.covariates.map((covariate) => ({ name: covariate.name, lo: Number(covariate.lo), hi: Number(covariate.hi) }));
+  switch (values.analysis) {
+    case "count":
+      return { columns: [values.variable] };
+    case "histogram":
+      return { variable, bins: Number(values.bins) };
+    case "ols":
+      return { outcome: variable, covariates };
+    case "logistic":
+      return { outcome: values.variable, covariates, max_iterations: Number(values.maxIterations) };
+    default:
+      return { variable };
+  }
+}
+
+function privacyOf(values: WizardValues): Pick<ComputationSpec, "epsilon" | "delta" | "dp_mode"> {
+  if (values.privacy === "none") return {};
+  return {
+    epsilon: Number(values.epsilon),
+    ...(values.delta.trim() === "" ? {} : { delta: Number(values.delta) }),
+    dp_mode: values.privacy,
+  };
 }
 
 /** The body of POST /secure-computations/initialize for values that passed `validateWizard`. */
 export function toSpec(values: WizardValues, ownOrganizationId: string): ComputationSpec {
-  const variable = { name: values.variable, lo: Number(values.lo), hi: Number(values.hi) };
-  const params: Record<string, unknown> =
-    values.analysis === "count"
-      ? { columns: [values.variable] }
-      : values.analysis === "histogram"
-        ? { variable, bins: Number(values.bins) }
-        : { variable };
   const threshold = Number(values.threshold);
   const n = values.participants.length + 1;
   return {
     title: values.title.trim(),
     analysis: values.analysis,
-    params,
+    params: paramsOf(values),
     participants: [ownOrganizationId, ...values.participants],
     protocol: values.protocol,
     threshold,
     min_participants: values.minParticipants.trim() === "" ? n : Number(values.minParticipants),
     k: Number(values.k),
-    ...(values.epsilon.trim() === "" ? {} : { epsilon: Number(values.epsilon) }),
+    ...privacyOf(values),
   };
 }
 
@@ -177,12 +371,19 @@ const SERVER_FIELDS: [RegExp, WizardField][] = [
   [/^params\.variable\.lo$/, "lo"],
   [/^params\.variable(\.hi)?$/, "hi"],
   [/^params\.bins$/, "bins"],
+  [/^params\.outcome\.lo$/, "lo"],
+  [/^params\.outcome\.hi$/, "hi"],
+  [/^params\.outcome(\.name)?$/, "variable"],
+  [/^params\.covariates(\..+)?$/, "covariates"],
+  [/^params\.max_iterations$/, "maxIterations"],
   [/^participants(\.\d+)?$/, "participants"],
   [/^protocol$/, "protocol"],
   [/^threshold$/, "threshold"],
   [/^min_participants$/, "minParticipants"],
   [/^k$/, "k"],
   [/^epsilon$/, "epsilon"],
+  [/^delta$/, "delta"],
+  [/^dp_mode$/, "privacy"],
 ];
 
 /**

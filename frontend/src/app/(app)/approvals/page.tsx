@@ -7,6 +7,7 @@ import { SelectField, TextField } from "@/components/Field";
 import { Loading } from "@/components/Loading";
 import { PageHeader } from "@/components/PageHeader";
 import { TextLink } from "@/components/TextLink";
+import { privacySummary, variableOf } from "@/lib/describe";
 import { formatDateTime, humanize } from "@/lib/format";
 import { computations, datasets } from "@/lib/hdx";
 import { useAction, useResource } from "@/lib/hooks";
@@ -65,15 +66,6 @@ export default function ApprovalsPage() {
   );
 }
 
-function variableOf(params: Record<string, unknown>): string | null {
-  const variable = params.variable;
-  if (variable && typeof variable === "object" && "name" in variable && typeof variable.name === "string") {
-    return variable.name;
-  }
-  const columns = params.columns;
-  return Array.isArray(columns) && columns.length > 0 ? columns.map(String).join(", ") : null;
-}
-
 function InvitationCard({
   invitation,
   datasets: own,
@@ -128,7 +120,10 @@ function InvitationCard({
           <dt className="text-slate-600">Privacy</dt>
           <dd className="text-slate-900">
             Groups smaller than {invitation.k} are never shown
-            {invitation.epsilon !== null && `; differential privacy with ε = ${invitation.epsilon}`}
+            {invitation.epsilon !== null && `; differential privacy: ${privacySummary(invitation)}`}
+            {invitation.dp_mode === "distributed" && (
+              <span className="block text-slate-700">Your organization&apos;s party adds its share of the noise before sharing its numbers.</span>
+            )}
           </dd>
         </div>
       </dl>

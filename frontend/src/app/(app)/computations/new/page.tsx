@@ -7,6 +7,8 @@ import { Button } from "@/components/Button";
 import { SelectField, TextField } from "@/components/Field";
 import { Loading } from "@/components/Loading";
 import { PageHeader } from "@/components/PageHeader";
+import { CovariatesField } from "@/components/wizard/CovariatesField";
+import { PrivacyFields } from "@/components/wizard/PrivacyFields";
 import { computations, datasets } from "@/lib/hdx";
 import { useAction, useResource } from "@/lib/hooks";
 import { useSession } from "@/lib/session";
@@ -14,13 +16,18 @@ import type { ProtocolName } from "@/lib/types";
 import {
   ANALYSES,
   INITIAL_VALUES,
+  MAX_ITERATIONS,
   MIN_K,
   PROTOCOLS,
+  isRegression,
   numericColumns,
   placeServerErrors,
   toSpec,
   usesBounds,
   validateWizard,
+  variableColumns,
+  withAnalysis,
+  withVariable,
   type AnalysisName,
   type WizardErrors,
   type WizardValues,
@@ -34,7 +41,8 @@ export default function NewComputationPage() {
   const [values, setValues] = useState<WizardValues>(INITIAL_VALUES);
   const [checked, setChecked] = useState<WizardErrors>({});
   const create = useAction(computations.initialize);
-  const columns = useMemo(() => numericColumns(catalog.data ?? []), [catalog.data]);
+  const numeric = useMemo(() => numericColumns(catalog.data ?? []), [catalog.data]);
+  const columns = useMemo(() => variableColumns(values.analysis, catalog.data ?? []), [values.analysis, catalog.data]);
   const server = useMemo(() => placeServerErrors(create.error?.fieldErrors ?? []), [create.error]);
   const errors: WizardErrors = { ...server.errors, ...checked };
   const n = values.participants.length + 1;
@@ -46,14 +54,24 @@ export default function NewComputationPage() {
   };
 
   const chooseVariable = (name: string) => {
-    const column = columns.find((item) => item.name === name);
-    setValues((current) => ({
-      ...current,
-      variable: name,
-      lo: column?.minimum !== null && column?.minimum !== undefined ? String(column.minimum) : "",
-      hi: column?.maximum !== null && column?.maximum !== undefined ? String(column.maximum) : "",
-    }));
+    setValues((current) => withVariable(current, name, columns.find((item) => item.name === name)));
     setChecked((current) => ({ ...current, variable: undefined, lo: undefined, hi: undefined }));
+    create.clearError();
+  };
+
+  const chooseAnalysis = (analysis: AnalysisName) => {
+    setValues((current) => withAnalysis(current, analysis, catalog.data ?? []));
+    // The analysis decides which of these the form has, and what they must hold.
+    setChecked((current) => ({
+      ...current,
+      variable: undefined,
+      lo: undefined,
+      hi: undefined,
+      bins: undefined,
+      covariates: undefined,
+      maxIterations: undefined,
+      privacy: undefined,
+    }));
     create.clearError();
   };
 
@@ -89,6 +107,13 @@ export default function NewComputationPage() {
   }
 
   const column = columns.find((item) => item.name === values.variable);
+  const regression = isRegression(values.analysis);
+  const variableHint =
+    values.analysis === "logistic"
+      ? "A yes/no (0/1) column of the data catalog: the outcome whose odds the covariates explain."
+      : regression
+        ? "A numeric column of the data catalog: the outcome the covariates explain."
+        : "A numeric column of the data catalog.";
   const protocol = PROTOCOLS.find((item) => item.value === values.protocol);
   const others = organizations.data?.items ?? [];
 
@@ -127,7 +152,7 @@ export default function NewComputationPage() {
             label="Analysis"
             value={values.analysis}
             required
-            onChange={(event) => set("analysis", event.target.value as AnalysisName)}
+            onChange={(event) => chooseAnalysis(event.target.value as AnalysisName)}
             hint={ANALYSES.find((item) => item.value === values.analysis)?.help}
             error={errors.analysis}
           >
@@ -138,15 +163,15 @@ export default function NewComputationPage() {
             ))}
           </SelectField>
           <SelectField
-            label="Variable"
+            label={regression ? "Outcome" : "Variable"}
             value={values.variable}
             required
             onChange={(event) => chooseVariable(event.target.value)}
-            hint={column ? `${column.label}${column.unit ? ` (${column.unit})` : ""}` : "A numeric column of the data catalog."}
+            hint={column ? `${column.label}${column.unit ? ` (${column.unit})` : ""}` : variableHint}
             error={errors.variable}
           >
             <option value="" disabled>
-              Choose a variable…
+              {regression ? "Choose an outcome…" : "Choose a variable…"}
             </option>
             {columns.map((item) => (
               <option key={item.name} value={item.name}>
@@ -185,6 +210,26 @@ export default function NewComputationPage() {
               onChange={(event) => set("bins", event.target.value)}
               hint="Equal-width bins between the bounds."
               error={errors.bins}
+            />
+          )}
+          {regression && (
+            <CovariatesField
+              columns={numeric}
+              covariates={values.covariates}
+              outcome={values.variable}
+              error={errors.covariates}
+              onChange={(covariates) => set("covariates", covariates)}
+            />
+          )}
+          {values.analysis === "logistic" && (
+            <TextField
+              label="Maximum iterations"
+              inputMode="numeric"
+              value={values.maxIterations}
+              required
+              onChange={(event) => set("maxIterations", event.target.value)}
+              hint={`Each Newton iteration is one complete secure sum; the computation fails if the fit has not converged after this many. From ${MAX_ITERATIONS.min} to ${MAX_ITERATIONS.max}.`}
+              error={errors.maxIterations}
             />
           )}
         </fieldset>
@@ -265,16 +310,10 @@ export default function NewComputationPage() {
               hint={`Results resting on fewer than k records are withheld; at least ${MIN_K}. Raised to each organization's own minimum.`}
               error={errors.k}
             />
-            <TextField
-              label="Differential privacy epsilon (optional)"
-              inputMode="decimal"
-              value={values.epsilon}
-              onChange={(event) => set("epsilon", event.target.value)}
-              hint="Adds calibrated noise to the result; smaller means more privacy and less precision. Up to 10."
-              error={errors.epsilon}
-            />
           </div>
         </fieldset>
+
+        <PrivacyFields values={values} errors={errors} set={set} />
 
         <Button type="submit" busy={create.pending}>
           Send invitations

@@ -5,6 +5,7 @@ import { Suspense, useState, type ReactNode } from "react";
 import { Alert, ErrorAlert } from "@/components/Alert";
 import { CancelComputation, canCancel } from "@/components/computation/CancelComputation";
 import { PartiesTable } from "@/components/computation/PartiesTable";
+import { PrivacyPlanSection } from "@/components/computation/PrivacyPlanSection";
 import { Timeline } from "@/components/computation/Timeline";
 import { LiveStatus } from "@/components/LiveStatus";
 import { Loading } from "@/components/Loading";
@@ -12,6 +13,7 @@ import { PageHeader } from "@/components/PageHeader";
 import { ResultSection } from "@/components/result/ResultSection";
 import { StatusBadge } from "@/components/StatusBadge";
 import { TextLink } from "@/components/TextLink";
+import { iterationText, maxIterationsOf, privacySummary, variableOf } from "@/lib/describe";
 import { computationIdOf, roundProgress, timelineOf } from "@/lib/events";
 import { formatDateTime, humanize } from "@/lib/format";
 import { computations } from "@/lib/hdx";
@@ -20,13 +22,11 @@ import type { LiveEvent } from "@/lib/live";
 import { useLiveChannel, useLiveEvents, useLiveRefresh } from "@/lib/liveContext";
 import { useSession } from "@/lib/session";
 import type { Computation, ComputationResult, ComputationStatus, Me } from "@/lib/types";
-import { PROTOCOLS } from "@/lib/wizard";
+import { ANALYSES, PROTOCOLS, isIterative } from "@/lib/wizard";
 
 /** How often a computation that can still change is read again while the live connection is down. */
 const POLL_MS = 5000;
 const SETTLED: ComputationStatus[] = ["completed", "failed", "cancelled", "expired"];
-/** Analyses that take one secure sum per iteration. */
-const ITERATIVE = ["logistic"];
 /** Live events kept for the timeline. */
 const KEPT_EVENTS = 200;
 
@@ -98,15 +98,6 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-function variableOf(params: Record<string, unknown>): string {
-  const variable = params.variable;
-  if (variable && typeof variable === "object" && "name" in variable) {
-    const { name, lo, hi } = variable as { name: unknown; lo: unknown; hi: unknown };
-    return `${String(name)} (${String(lo)} to ${String(hi)})`;
-  }
-  return Array.isArray(params.columns) && params.columns.length > 0 ? params.columns.map(String).join(", ") : "—";
-}
-
 function names(parties: { organization_name: string }[]): string {
   return parties.map((party) => party.organization_name).join(", ");
 }
@@ -124,6 +115,8 @@ function ComputationView({ computation, user, live, timeline, onChanged, onResul
   const protocol = PROTOCOLS.find((item) => item.value === computation.protocol);
   const progress = roundProgress(computation);
   const running = computation.status === "running";
+  const iteration = iterationText(computation);
+  const most = maxIterationsOf(computation.params);
   return (
     <>
       <PageHeader
@@ -145,7 +138,7 @@ function ComputationView({ computation, user, live, timeline, onChanged, onResul
             {running && (
               <span className="text-sm text-slate-700">
                 Round {computation.current_round}
-                {ITERATIVE.includes(computation.analysis) && computation.iteration ? ` · iteration ${computation.iteration}` : ""}
+                {iteration ? ` · ${iteration}` : ""}
               </span>
             )}
             {running && (
@@ -175,22 +168,20 @@ function ComputationView({ computation, user, live, timeline, onChanged, onResul
           </Alert>
         )}
         <dl className="grid grid-cols-2 gap-4 rounded-lg border border-slate-200 bg-white p-5 md:grid-cols-4">
-          <Fact label="Analysis">{humanize(computation.analysis)}</Fact>
-          <Fact label="Variable">{variableOf(computation.params)}</Fact>
+          <Fact label="Analysis">{ANALYSES.find((item) => item.value === computation.analysis)?.label ?? humanize(computation.analysis)}</Fact>
+          <Fact label={computation.params.outcome === undefined ? "Variable" : "Model"}>{variableOf(computation.params) ?? "—"}</Fact>
+          {isIterative(computation.analysis) && (
+            <Fact label="Newton iterations">
+              {computation.started_at ? computation.iteration : "None yet"}
+              {most !== null && `, at most ${most}`}
+            </Fact>
+          )}
           <Fact label="Threshold">
             {computation.threshold} of {computation.parties.length}
           </Fact>
           <Fact label="Minimum participants">{computation.min_participants}</Fact>
           <Fact label="Minimum group size (k)">{computation.k}</Fact>
-          <Fact label="Differential privacy">
-            {computation.epsilon === null ? "None" : `ε = ${computation.epsilon}`}
-            {computation.differential_privacy && (
-              <span className="block text-sm font-normal text-slate-700">
-                {humanize(computation.differential_privacy.mode)} {computation.differential_privacy.mechanism.replaceAll("_", " ")} noise,
-                added by {computation.differential_privacy.noised_by}
-              </span>
-            )}
-          </Fact>
+          <Fact label="Differential privacy">{privacySummary(computation)}</Fact>
           <Fact label="Answers due">{formatDateTime(computation.deadlines.acceptance_at)}</Fact>
           <Fact label="Current round due">{formatDateTime(computation.deadlines.round_at)}</Fact>
           <Fact label="Expires">{formatDateTime(computation.deadlines.expires_at)}</Fact>
@@ -198,6 +189,7 @@ function ComputationView({ computation, user, live, timeline, onChanged, onResul
           <Fact label="Started">{formatDateTime(computation.started_at)}</Fact>
           <Fact label="Finished">{formatDateTime(computation.finished_at)}</Fact>
         </dl>
+        {computation.differential_privacy && <PrivacyPlanSection plan={computation.differential_privacy} />}
         <PartiesTable computation={computation} />
         {computation.result_id && (
           <ResultSection

@@ -4,8 +4,8 @@ protocol (shamir, secagg, paillier, hybrid).
 Five hospitals register through the exchange's API and run `hdx agent run` on a share of scikit-learn's
 diabetes data (442 patients, the catalog names of hdx.agent.diabetes). For each protocol the first
 hospital asks for an ordinary least squares regression of disease_progression on all 10 covariates.
-The catalog reads a column named sex as the category M/F/U, which a regression cannot take, so the
-exports carry sex as the 0/1 indicator `female` (ISO 5218 code 2), the usual coding in a regression.
+The catalog reads a column named sex as the category M/F/U; the regression takes it as the 0/1
+indicator of "F" (`{"name": "sex", "level": "F"}`), the usual coding.
 Then each hospital's agent is restarted on its share of scikit-learn's breast-cancer data (569
 patients, 5 measurements standardized over the pooled data, as a hospital would export them: its own
 patient identifiers, scikit-learn's column names, the 0/1 diagnosis), and for each protocol the first
@@ -75,7 +75,7 @@ TARGET_ERROR = 1e-6
 OUTCOME: dict[str, Any] = {"name": "disease_progression", "lo": 0, "hi": 400}
 COVARIATES: list[dict[str, Any]] = [
     {"name": "age", "lo": 18, "hi": 90},
-    {"name": "female", "lo": 0, "hi": 1},
+    {"name": "sex", "level": "F", "lo": 0, "hi": 1},
     {"name": "bmi", "lo": 15, "hi": 50},
     {"name": "mean_arterial_pressure", "lo": 50, "hi": 150},
     {"name": "total_cholesterol", "lo": 80, "hi": 320},
@@ -105,10 +105,9 @@ class BenchError(Exception):
 # ---------------------------------------------------------------- data and references
 
 
-def diabetes_with_indicator() -> pl.DataFrame:
-    """The diabetes data with sex (ISO 5218: 1 male, 2 female) as the indicator `female`, in its place."""
-    frame = diabetes.diabetes()
-    return frame.with_columns((pl.col("sex") == 2).cast(pl.Int64).alias("sex")).rename({"sex": "female"})
+def indicators(pooled: pl.DataFrame) -> pl.DataFrame:
+    """The pooled data as the regression sees it: sex (ISO 5218 codes, 2 = female) as the indicator of F."""
+    return pooled.with_columns((pl.col("sex") == 2).cast(pl.Float64))
 
 
 def cancer() -> pl.DataFrame:
@@ -134,6 +133,8 @@ def cancer_exports(frame: pl.DataFrame, directory: Path, parts: int) -> list[Pat
 
 def require_inside(frame: pl.DataFrame, variables: list[dict[str, Any]]) -> None:
     for variable in variables:
+        if "level" in variable:
+            continue
         column = frame.get_column(variable["name"])
         low, high = float(column.min()), float(column.max())  # type: ignore[arg-type]
         if low < variable["lo"] or high > variable["hi"]:
@@ -151,7 +152,9 @@ class Reference:
 
 
 def ols_reference(pooled: pl.DataFrame) -> Reference:
-    x = sm.add_constant(pooled.select(c["name"] for c in COVARIATES).to_numpy().astype(np.float64))
+    x = sm.add_constant(
+        indicators(pooled).select(c["name"] for c in COVARIATES).to_numpy().astype(np.float64)
+    )
     fit = sm.OLS(pooled.get_column(OUTCOME["name"]).to_numpy().astype(np.float64), x).fit()
     return Reference(np.asarray(fit.params), np.asarray(fit.bse), None)
 
@@ -480,7 +483,7 @@ def measure(
     root = keep or Path(tempfile.mkdtemp(prefix="hdx-bench-regression-"))
     root.mkdir(parents=True, exist_ok=True)
     names = [f"Regression Hospital {i}" for i in range(1, parties + 1)]
-    pooled_diabetes, pooled_cancer = diabetes_with_indicator(), cancer()
+    pooled_diabetes, pooled_cancer = diabetes.diabetes(), cancer()
     require_inside(pooled_diabetes, [OUTCOME, *COVARIATES])
     require_inside(pooled_cancer.rename({name: normalize_name(name) for name in FEATURES}), CANCER_COVARIATES)
     diabetes_exports = diabetes.split(pooled_diabetes, root / "diabetes", parties)
@@ -668,8 +671,8 @@ def section(setup: Setup, runs: list[Run]) -> str:
         f"every {setup.poll:g} s), threshold t = {setup.threshold}. OLS: scikit-learn's diabetes data "
         f"({setup.diabetes_rows} patients,",
         "contiguous shares), disease_progression on all 10 covariates with declared bounds that hold every",
-        "value; sex enters as the 0/1 indicator `female`, because the catalog reads a column named sex as the",
-        "category M/F/U, which a regression cannot take. Logistic regression: scikit-learn's breast-cancer",
+        "value; sex, which the catalog reads as the category M/F/U, enters as the indicator of F",
+        '(`{"name": "sex", "level": "F"}`). Logistic regression: scikit-learn\'s breast-cancer',
         f"data ({setup.cancer_rows} patients, shuffled shares), the diagnosis on 5 standardized measurements",
         "(bounds [-8, 8]), Newton iterations from zero to convergence (tolerance 1e-10). An agent reads one",
         "data file, so the same hospitals run the two studies one after the other. Exchange start,",

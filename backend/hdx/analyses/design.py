@@ -25,7 +25,7 @@ class DesignParams(BaseModel):
         return covariates
 
     def terms(self) -> list[str]:
-        return ([CONSTANT] if self.intercept else []) + [v.name for v in self.covariates]
+        return ([CONSTANT] if self.intercept else []) + [v.term for v in self.covariates]
 
     def magnitudes(self) -> list[float]:
         return ([1.0] if self.intercept else []) + [v.magnitude for v in self.covariates]

@@ -12,13 +12,16 @@ from .errors import AnalysisError
 
 
 class Variable(BaseModel):
-    """A numeric catalog column and its declared bounds; values outside are clipped to them."""
+    """A numeric catalog column and its declared bounds; values outside are clipped to them. With
+    `level`, the variable is instead the 0/1 indicator of a categorical column taking that value
+    (e.g. sex = "F"), with bounds [0, 1]: how a category enters a regression."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=200)
     lo: float
     hi: float
+    level: str | None = Field(default=None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _bounds_are_an_interval(self) -> Variable:
@@ -26,7 +29,14 @@ class Variable(BaseModel):
             raise ValueError(f"bounds of {self.name!r} must be finite numbers")
         if self.lo >= self.hi:
             raise ValueError(f"bounds of {self.name!r} need lo < hi, got [{self.lo}, {self.hi}]")
+        if self.level is not None and (self.lo, self.hi) != (0, 1):
+            raise ValueError(f"the indicator {self.term!r} takes the bounds [0, 1]")
         return self
+
+    @property
+    def term(self) -> str:
+        """How results name the variable: the column, or column=level for an indicator."""
+        return self.name if self.level is None else f"{self.name}={self.level}"
 
     @property
     def center(self) -> float:
@@ -56,9 +66,19 @@ def clip_variables(frame: pl.DataFrame, variables: Sequence[Variable]) -> tuple[
         return frame, 0
     for variable in variables:
         dtype = frame.schema[variable.name]
-        if not (dtype.is_numeric() or dtype == pl.Boolean):
+        if variable.level is not None:
+            if not (dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)):
+                raise AnalysisError(
+                    f"column {variable.name!r} is {dtype}, not a category; drop level {variable.level!r}"
+                )
+        elif not (dtype.is_numeric() or dtype == pl.Boolean):
             raise AnalysisError(f"column {variable.name!r} is {dtype}, not numeric")
-    cast = frame.with_columns(pl.col(v.name).cast(pl.Float64) for v in variables)
+    cast = frame.with_columns(
+        (pl.col(v.name).cast(pl.String) == v.level if v.level is not None else pl.col(v.name)).cast(
+            pl.Float64
+        )
+        for v in variables
+    )
     outside = cast.select(
         pl.sum_horizontal(
             ((pl.col(v.name) < v.lo) | (pl.col(v.name) > v.hi)).sum().cast(pl.Int64) for v in variables

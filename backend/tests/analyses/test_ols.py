@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 import statsmodels.api as sm
 
@@ -90,3 +91,28 @@ def test_collinear_covariates_are_reported() -> None:
             },
             split(twice, 3),
         )
+
+
+def test_a_category_enters_as_the_indicator_of_one_level() -> None:
+    # The catalog reads sex as a category (M/F/U); a regression takes it as the 0/1 indicator of "F".
+    coded = DIABETES.with_columns(
+        pl.when(pl.col("sex") == 2).then(pl.lit("F")).otherwise(pl.lit("M")).alias("sex")
+    )
+    female = (DIABETES.get_column("sex") == 2).cast(pl.Float64).to_numpy()
+    others = [c for c in COVARIATES if c != "sex"]
+    x = np.column_stack([np.ones(DIABETES.height), female, DIABETES.select(others).to_numpy()])
+    reference = sm.OLS(DIABETES.get_column("target").to_numpy(), x).fit()
+
+    raw = {
+        "outcome": variable("target"),
+        "covariates": [{"name": "sex", "level": "F", "lo": 0, "hi": 1}, *(variable(c) for c in others)],
+    }
+    result = federated(get_analysis("ols"), raw, split(coded, 3))
+
+    assert result.values["terms"] == ["const", "sex=F", *others]
+    np.testing.assert_allclose(result.values["coefficients"], reference.params, rtol=1e-6)
+    np.testing.assert_allclose(result.values["std_errors"], reference.bse, rtol=1e-6)
+    with pytest.raises(AnalysisError, match="not a category"):
+        federated(get_analysis("ols"), raw, split(DIABETES, 3))
+    with pytest.raises(ValueError, match=r"takes the bounds \[0, 1\]"):
+        get_analysis("ols").parse({**raw, "covariates": [{"name": "sex", "level": "F", "lo": 0, "hi": 2}]})

@@ -129,7 +129,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterato
             process.wait()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an asyncio loop running in this thread while it is open,
+# and the async tests of later directories cannot start theirs until it closes.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     require_browser()
     from playwright.sync_api import sync_playwright

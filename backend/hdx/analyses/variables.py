@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from .errors import AnalysisError
 
@@ -32,6 +40,14 @@ class Variable(BaseModel):
         if self.level is not None and (self.lo, self.hi) != (0, 1):
             raise ValueError(f"the indicator {self.term!r} takes the bounds [0, 1]")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_level(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A plain variable is written as it was declared: {"name", "lo", "hi"}.
+        data: dict[str, Any] = handler(self)
+        if data.get("level") is None:
+            data.pop("level", None)
+        return data
 
     @property
     def term(self) -> str:

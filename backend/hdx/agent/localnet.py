@@ -111,6 +111,8 @@ class LocalExchange:
     url: str
     data_dir: Path
     process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
+    # Seconds between the exchange's periodic deadline sweeps; None: the exchange's default.
+    sweep_seconds: float | None = None
 
     @property
     def mail_dir(self) -> Path:
@@ -122,10 +124,17 @@ class LocalExchange:
 
 
 def start_exchange(
-    processes: Processes, root: Path, *, port: int = 0, timeout: float = 60.0, migrate: bool = True
+    processes: Processes,
+    root: Path,
+    *,
+    port: int = 0,
+    timeout: float = 60.0,
+    migrate: bool = True,
+    sweep_seconds: float | None = None,
 ) -> LocalExchange:
     """A migrated SQLite exchange under root/exchange, serving on 127.0.0.1 until `processes` stops.
-    `migrate=False` starts it on a database an earlier start already migrated."""
+    `migrate=False` starts it on a database an earlier start already migrated. `sweep_seconds` sets
+    how often it applies deadlines besides at start (HDX_SWEEP_INTERVAL_SECONDS)."""
     data_dir = root / "exchange"
     data_dir.mkdir(parents=True, exist_ok=True)
     env = clean_env(
@@ -136,6 +145,8 @@ def start_exchange(
         HDX_RATE_LIMIT_ENABLED="false",
         HDX_LOG_LEVEL="WARNING",
     )
+    if sweep_seconds is not None:
+        env["HDX_SWEEP_INTERVAL_SECONDS"] = str(sweep_seconds)
     if migrate:
         migrated = subprocess.run(
             hdx_command("migrate"), env=env, cwd=root, capture_output=True, timeout=timeout, check=False
@@ -147,7 +158,7 @@ def start_exchange(
     process = processes.start("exchange", hdx_command("run", "--port", str(port)), env=env, log=log, cwd=root)
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url, process, log, timeout)
-    return LocalExchange(url=url, data_dir=data_dir, process=process)
+    return LocalExchange(url=url, data_dir=data_dir, process=process, sweep_seconds=sweep_seconds)
 
 
 def stop_exchange(processes: Processes, exchange: LocalExchange) -> None:
@@ -158,12 +169,17 @@ def stop_exchange(processes: Processes, exchange: LocalExchange) -> None:
 def restart_exchange(
     processes: Processes, exchange: LocalExchange, *, timeout: float = 60.0
 ) -> LocalExchange:
-    """Stop the exchange and start it again on the same database and port, as an operator restarts it.
-    At start it resumes every running computation from its database and applies the deadlines that
-    passed meanwhile; agents reconnect by themselves."""
+    """Stop the exchange and start it again on the same database, port and sweep interval, as an
+    operator restarts it. At start it resumes every running computation from its database and applies
+    the deadlines that passed meanwhile; agents reconnect by themselves."""
     stop_exchange(processes, exchange)
     return start_exchange(
-        processes, exchange.data_dir.parent, port=exchange.port, timeout=timeout, migrate=False
+        processes,
+        exchange.data_dir.parent,
+        port=exchange.port,
+        timeout=timeout,
+        migrate=False,
+        sweep_seconds=exchange.sweep_seconds,
     )
 
 
@@ -202,11 +218,18 @@ def init_agent(state_dir: Path, server: str, api_key: str, *, timeout: float = 6
 
 
 def start_agent(
-    processes: Processes, state_dir: Path, data: Path, policy: Path, *, poll_seconds: float
+    processes: Processes,
+    state_dir: Path,
+    data: Path,
+    policy: Path,
+    *,
+    poll_seconds: float,
+    once: bool = False,
 ) -> subprocess.Popen[bytes]:
+    """`hdx agent run`; with `once`, the agent handles what is pending at one poll and exits."""
     args = hdx_command(
         "agent", "run", "--state-dir", str(state_dir), "--data", str(data), "--policy", str(policy),
-        "--poll-seconds", str(poll_seconds),
+        "--poll-seconds", str(poll_seconds), *(["--once"] if once else []),
     )  # fmt: skip
     return processes.start(
         f"agent {state_dir.name}", args, env=clean_env(), log=state_dir / "agent.log", cwd=state_dir.parent

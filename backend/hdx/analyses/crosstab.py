@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from .base import Analysis, AnalysisParams, Element, FloatVector, Release
+from .base import Analysis, AnalysisParams, Element, FloatVector, Release, Run
 from .disclosure import require_cohort, suppress_small_cells
 from .errors import AnalysisError
 from .variables import Variable
@@ -29,7 +29,7 @@ class Categorical(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=200)
-    categories: list[Category] = Field(min_length=1, max_length=200)
+    categories: list[Category] = Field(min_length=1, max_length=1000)
 
     @field_validator("categories")
     @classmethod
@@ -73,12 +73,9 @@ class CrosstabAnalysis(Analysis[CrosstabParams]):
     def extra_columns(self, params: CrosstabParams) -> list[str]:
         return [params.row.name, params.column.name]
 
-    def elements(self, params: CrosstabParams, max_rows: int) -> list[Element]:
-        return [
-            Element(f"count[{r},{c}]", float(max_rows), integer=True, exclusive="cells")
-            for r in params.row.categories
-            for c in params.column.categories
-        ]
+    def elements(self, params: CrosstabParams, max_rows: int) -> list[Element | Run]:
+        axes = (tuple(params.row.categories), tuple(params.column.categories))
+        return [Run("count", axes, float(max_rows), integer=True, exclusive="cells")]
 
     def select_rows(self, frame: pl.DataFrame, params: CrosstabParams) -> pl.DataFrame:
         return frame.filter(_matches(frame, params.row), _matches(frame, params.column))
@@ -101,9 +98,10 @@ class CrosstabAnalysis(Analysis[CrosstabParams]):
         n = int(table.sum())
         require_cohort(n, k)
         hidden = suppress_small_cells(table, k)
-        cells: list[JsonValue] = [
-            [None if hidden[i, j] else int(table[i, j]) for j in range(shape[1])] for i in range(shape[0])
-        ]
+        # Python ints with None for the withheld cells, in one pass: a table may have a million cells.
+        published = table.astype(object)
+        published[hidden] = None
+        cells: list[JsonValue] = list(published.tolist())
         suppressed = [
             f"count[{params.row.categories[i]},{params.column.categories[j]}]"
             for i, j in zip(*np.nonzero(hidden), strict=True)

@@ -7,7 +7,7 @@ import numpy.typing as npt
 import polars as pl
 from pydantic import Field, JsonValue, field_validator
 
-from .base import Analysis, AnalysisParams, Element, FloatVector, Release
+from .base import Analysis, AnalysisParams, Element, FloatVector, Release, Run
 from .disclosure import require_cohort, suppress_small_cells
 from .variables import Variable
 
@@ -54,11 +54,8 @@ class HistogramAnalysis(Analysis[HistogramParams]):
     def variables(self, params: HistogramParams) -> list[Variable]:
         return [params.variable]
 
-    def elements(self, params: HistogramParams, max_rows: int) -> list[Element]:
-        return [
-            Element(f"count[{i}]", float(max_rows), integer=True, exclusive="bins")
-            for i in range(params.bins)
-        ]
+    def elements(self, params: HistogramParams, max_rows: int) -> list[Element | Run]:
+        return [Run("count", (tuple(range(params.bins)),), float(max_rows), integer=True, exclusive="bins")]
 
     def compute(self, frame: pl.DataFrame, params: HistogramParams) -> FloatVector:
         values = frame.get_column(params.variable.name).to_numpy()

@@ -32,9 +32,18 @@ def exchange(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalExchange
         yield start_exchange(processes, tmp_path_factory.mktemp("exchange"))
 
 
+# The federation's exchange applies deadlines only when it starts: the dropout tests give rounds a
+# deadline of seconds and restart the exchange once the parties still there have spoken. A periodic
+# sweep (every 30 s by default) landing after such a deadline would drop a party that a busy machine
+# merely slowed down, or end the computation before the test looked at it.
+NO_PERIODIC_SWEEP = 24 * 3600.0
+
+
 @pytest.fixture(scope="session")
 def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
-    with federation(tmp_path_factory.mktemp("federation"), poll_seconds=0.3) as running:
+    with federation(
+        tmp_path_factory.mktemp("federation"), poll_seconds=0.3, sweep_seconds=NO_PERIODIC_SWEEP
+    ) as running:
         yield running
 
 

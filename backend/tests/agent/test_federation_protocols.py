@@ -4,16 +4,17 @@ Shares the session's federation (tests/agent/conftest.py): the exchange and thre
 processes with a third of the diabetes data each. Every test runs its own computations and leaves all
 three agents running when it ends, whatever happened.
 
-Round deadlines are applied by the exchange's deadline sweep, which runs when the exchange starts (and
-nowhere else: neither `compute` nor a status read applies them). A party that went silent is therefore
-dropped here the way a real deployment drops it today: its round deadline passes, the exchange restarts,
-and the sweep at start drops it and moves the computation on.
+Round deadlines are applied by the exchange's deadline sweep, which runs when the exchange starts and
+then periodically; this federation's exchange has the periodic sweep pushed out of reach (see
+tests/agent/conftest.py), so only a start applies them (neither `compute` nor a status read does). A
+party that went silent is dropped here the way a restarted deployment drops it: its round deadline
+passes, the exchange restarts, and the sweep at start drops it and moves the computation on. Nothing
+else can act on the seconds-long deadlines these tests set, however slowly a busy machine runs them.
 """
 
 from __future__ import annotations
 
-import os
-import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,8 +25,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from hdx.agent.federation import Federation, Member
-from hdx.agent.localnet import start_exchange, stop_exchange
+from hdx.agent.federation import AGENT_START_SECONDS, Federation, Member
+from hdx.agent.localnet import start_agent, start_exchange, stop_exchange
 from hdx.agent.proposals import FINAL, ComputationFailed, propose, result, status
 from hdx.agent.store import ComputationStore
 
@@ -95,55 +96,49 @@ def resolution(outcome: dict[str, Any]) -> float:
 # Holding agents at a round boundary -----------------------------------------------------------------
 
 
-def _stop(member: Member) -> None:
-    os.kill(member.process.pid, signal.SIGSTOP)
-
-
-def _resume(member: Member) -> None:
-    if member.process.poll() is None:
-        os.kill(member.process.pid, signal.SIGCONT)
-
-
 def posted(member: Member, computation_id: str) -> int:
     """The last round whose messages the agent has all delivered, from its own state directory."""
     store = ComputationStore(member.state_dir)
     return store.load(computation_id).posted if store.exists(computation_id) else 0
 
 
-def freeze_after_round(
-    fed: Federation, computation_id: str, members: list[Member], round_number: int
-) -> dict[str, Any]:
-    """SIGSTOP each member's agent as soon as it has delivered all its messages of `round_number` (the
-    agent records that on disk, atomically, once the exchange took the last one), so it cannot send
-    anything of the next round; returns the computation as the exchange then sees it.
+def stop_agents(fed: Federation, members: list[Member]) -> None:
+    """Stop these members' agent processes (their state stays on disk): from now on they act only when
+    the test runs them for one poll."""
+    for member in members:
+        fed.processes.stop(member.process)
 
-    The agent sends the next round at a later poll, after a pause of `poll_seconds`; the exchange's view
-    is checked afterwards all the same: a party shows `accepted` in a round until its first message."""
-    waiting = list(members)
-    deadline = time.monotonic() + WAIT
-    while waiting:
-        for member in list(waiting):
-            if posted(member, computation_id) >= round_number:
-                _stop(member)
-                waiting.remove(member)
-        if time.monotonic() > deadline:
-            pytest.fail(f"round {round_number} not delivered by {[m.hospital.name for m in waiting]}")
-        time.sleep(0.02)
-    # A message the agent was sending at the instant it stopped would show up now.
-    time.sleep(0.3)
+
+def poll_once(fed: Federation, members: list[Member]) -> None:
+    """One poll of each member's agent, all at once (`hdx agent run --once`): each handles what is
+    pending at that moment (answers an invitation, posts the messages of the open round) and exits."""
+    started = [
+        start_agent(fed.processes, m.state_dir, m.data, fed.policy, poll_seconds=fed.poll_seconds, once=True)
+        for m in members
+    ]
+    for member, process in zip(members, started, strict=True):
+        member.process = process
+        try:
+            code = process.wait(AGENT_START_SECONDS)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{member.hospital.name}: one poll took over {AGENT_START_SECONDS:.0f} s")
+        assert code == 0, f"{member.hospital.name}'s agent exited with {code}\n{fed.agent_logs()}"
+
+
+def deliver_round_1_only(fed: Federation, computation_id: str, members: list[Member]) -> dict[str, Any]:
+    """Members whose agents are stopped answer the invitation, then, once every party accepted, post
+    their round-1 messages, each step one poll of their agent. Nothing of theirs runs in between or
+    afterwards, so none of them can send anything of round 2, however fast or slow the rest goes (an
+    agent stopped with a signal once it had posted round 1 could reach round 2 first on a busy
+    machine). Returns the computation as the exchange then sees it."""
+    poll_once(fed, members)
+    wait_until(fed, computation_id, lambda now: now["status"] == "running", "every party's acceptance")
+    poll_once(fed, members)
     now = current(fed, computation_id)
     assert now["status"] == "running", now["failure_reason"]
     for member in members:
-        assert posted(member, computation_id) == round_number
-        assert (now["current_round"], party(now, member)["status"]) != (round_number + 1, "submitted"), (
-            f"{member.hospital.name} sent round {round_number + 1} before it could be stopped"
-        )
+        assert posted(member, computation_id) == 1, fed.agent_logs()
     return now
-
-
-def kill(member: Member) -> None:
-    member.process.kill()
-    member.process.wait(10)
 
 
 @contextmanager
@@ -153,7 +148,6 @@ def agents_restored(fed: Federation) -> Iterator[None]:
         yield
     finally:
         for member in fed.members:
-            _resume(member)
             if member.process.poll() is not None:
                 fed.restart_agent(member)
         fed.wait_ready()
@@ -166,7 +160,11 @@ def restart_after_round_deadline(fed: Federation, computation: dict[str, Any], d
     if deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=UTC)
     time.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 0.5)
+    sweep_seconds = fed.exchange.sweep_seconds
     fed.restart_exchange()
+    # Restarted with the same long sweep interval: still only a start applies the deadlines.
+    assert sweep_seconds is not None
+    assert fed.exchange.sweep_seconds == sweep_seconds
     swept = current(fed, computation["id"])
     for member in dead:
         assert party(swept, member)["status"] == "dropped", swept
@@ -219,19 +217,24 @@ def test_secure_histogram_equals_numpy_with_small_cells_suppressed(fed: Federati
 
 def test_the_computation_completes_across_an_exchange_restart_between_rounds(fed: Federation) -> None:
     params = {"variable": {"name": "age", "lo": 0, "hi": 100}, "bins": 10}
-    computation_id = start(fed, "histogram", params, "secagg")
     with agents_restored(fed):
-        # Every agent is held right after its round-1 upload, so the exchange stops between rounds 1 and 2.
-        between = freeze_after_round(fed, computation_id, fed.members, 1)
+        stop_agents(fed, fed.members)
+        computation_id = start(fed, "histogram", params, "secagg")
+        # Every agent stops right after its round-1 upload, so the exchange stops between rounds 1 and 2.
+        between = deliver_round_1_only(fed, computation_id, fed.members)
         assert (between["status"], between["current_round"]) == ("running", 2)
         assert {p["status"] for p in between["parties"]} == {"accepted"}
         stop_exchange(fed.processes, fed.exchange)
         # The agents find the exchange gone: their client retries, and their loop backs off and comes back.
         for member in fed.members:
-            _resume(member)
-        time.sleep(1.0)
+            fed.restart_agent(member)
+        fed.wait_ready()
         fed.exchange = start_exchange(
-            fed.processes, fed.exchange.data_dir.parent, port=fed.exchange.port, migrate=False
+            fed.processes,
+            fed.exchange.data_dir.parent,
+            port=fed.exchange.port,
+            migrate=False,
+            sweep_seconds=fed.exchange.sweep_seconds,
         )
         outcome = released(fed, finished(fed, computation_id))
 
@@ -245,10 +248,11 @@ def test_shamir_party_killed_after_its_round_1_upload_is_still_counted(fed: Fede
     """Its shares went to the others in round 1, so their partial sums include its data: the result is
     the mean over all 442 patients, from the 2 = t partials of the parties still there."""
     dead = fed.members[2]
-    computation_id = start(fed, "mean", BMI, "shamir", threshold=2, deadlines=SHORT_ROUNDS)
     with agents_restored(fed):
-        freeze_after_round(fed, computation_id, [dead], 1)
-        kill(dead)
+        stop_agents(fed, [dead])
+        computation_id = start(fed, "mean", BMI, "shamir", threshold=2, deadlines=SHORT_ROUNDS)
+        # Its agent stops after the upload, as if killed there: it never runs again in this computation.
+        deliver_round_1_only(fed, computation_id, [dead])
         alive = fed.members[:2]
         stalled = wait_until(
             fed,
@@ -268,17 +272,19 @@ def test_shamir_party_killed_after_its_round_1_upload_is_still_counted(fed: Fede
     bmi = fed.pooled.get_column("bmi").to_numpy()
     assert outcome["protection"]["parties"] == [1, 2, 3]
     assert outcome["values"]["n"] == bmi.size == 442
-    assert abs(outcome["values"]["values"]["mean"] - bmi.mean()) <= resolution(outcome) / bmi.size
+    assert outcome["values"]["values"]["mean"] == pytest.approx(
+        bmi.mean(), rel=1e-13, abs=resolution(outcome) / bmi.size
+    )
 
 
 def test_secagg_party_killed_before_its_masked_input_is_left_out(fed: Federation) -> None:
     """Round 1 shared its key and seed; it died before round 2, so the survivors reveal its mask key's
     shares and the sum covers the two others' patients only."""
     dead = fed.members[2]
-    computation_id = start(fed, "mean", BMI, "secagg", threshold=2, deadlines=SHORT_ROUNDS)
     with agents_restored(fed):
-        freeze_after_round(fed, computation_id, [dead], 1)
-        kill(dead)
+        stop_agents(fed, [dead])
+        computation_id = start(fed, "mean", BMI, "secagg", threshold=2, deadlines=SHORT_ROUNDS)
+        deliver_round_1_only(fed, computation_id, [dead])
         alive = fed.members[:2]
         stalled = wait_until(
             fed,
@@ -299,16 +305,17 @@ def test_secagg_party_killed_before_its_masked_input_is_left_out(fed: Federation
     assert outcome["protection"]["parties"] == survivors
     bmi = shares(alive).get_column("bmi").to_numpy()
     assert outcome["values"]["n"] == bmi.size < fed.pooled.height
-    assert abs(outcome["values"]["values"]["mean"] - bmi.mean()) <= resolution(outcome) / bmi.size
+    assert outcome["values"]["values"]["mean"] == pytest.approx(
+        bmi.mean(), rel=1e-13, abs=resolution(outcome) / bmi.size
+    )
 
 
 def test_secagg_below_the_threshold_fails_with_a_reason_and_releases_nothing(fed: Federation) -> None:
     dead = fed.members[1:]
-    computation_id = start(fed, "mean", BMI, "secagg", threshold=2, deadlines=SHORT_ROUNDS)
     with agents_restored(fed):
-        freeze_after_round(fed, computation_id, dead, 1)
-        for member in dead:
-            kill(member)
+        stop_agents(fed, dead)
+        computation_id = start(fed, "mean", BMI, "secagg", threshold=2, deadlines=SHORT_ROUNDS)
+        deliver_round_1_only(fed, computation_id, dead)
         stalled = wait_until(
             fed,
             computation_id,

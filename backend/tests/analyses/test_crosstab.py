@@ -84,3 +84,20 @@ def test_categories_must_match_the_column_type() -> None:
         )
     with pytest.raises(ValidationError, match="different columns"):
         analysis.parse({"row": {"name": "a", "categories": [1]}, "column": {"name": "a", "categories": [2]}})
+
+
+def test_tables_reach_a_thousand_categories_a_side() -> None:
+    analysis = get_analysis("crosstab")
+    side = list(range(1000))
+    params = analysis.parse(
+        {"row": {"name": "a", "categories": side}, "column": {"name": "b", "categories": side}}
+    )
+
+    assert len(analysis.layout(params, 10)) == 1000 * 1000 + 1
+    with pytest.raises(ValidationError, match="at most 1000 items"):
+        analysis.parse(
+            {
+                "row": {"name": "a", "categories": list(range(1001))},
+                "column": {"name": "b", "categories": [1]},
+            }
+        )

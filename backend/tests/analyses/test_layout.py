@@ -101,3 +101,32 @@ def test_integer_elements_are_rounded_after_fixed_point_decoding() -> None:
 def test_unknown_analysis_names_list_the_known_ones() -> None:
     with pytest.raises(AnalysisError, match="unknown analysis 'median'; known: count, covariance"):
         get_analysis("median")
+
+
+def test_runs_spell_out_to_the_elements_they_stand_for() -> None:
+    analysis = get_analysis("crosstab")
+    params = analysis.parse(REQUESTS["crosstab"])
+    layout = analysis.layout(params, 7)
+
+    assert layout.names == [f"count[{g},{f}]" for g in "abc" for f in (0, 1)] + ["clipped"]
+    assert [layout.name(i) for i in range(len(layout))] == layout.names
+    assert layout.bounds.tolist() == [7.0] * 7
+    assert layout.integer.all()
+    assert {e.exclusive for e in layout.elements[:-1]} == {"cells"}
+    with pytest.raises(IndexError, match="no element 7"):
+        layout.name(7)
+
+
+def test_same_elements_ignores_bounds_but_not_names_or_order() -> None:
+    analysis = get_analysis("crosstab")
+    params = analysis.parse(REQUESTS["crosstab"])
+    other = analysis.parse(
+        {"row": {"name": "group", "categories": ["a", "c", "b"]}, "column": REQUESTS["crosstab"]["column"]}
+    )
+    histogram = get_analysis("histogram")
+
+    assert analysis.layout(params, 3).same_elements(analysis.layout(params, 1000))
+    assert not analysis.layout(params, 3).same_elements(analysis.layout(other, 3))
+    assert not analysis.layout(params, 3).same_elements(
+        histogram.layout(histogram.parse(REQUESTS["histogram"]), 3)
+    )

@@ -1,7 +1,7 @@
 """Packed Paillier encryption (phe + gmpy2) for the paillier and hybrid protocols.
 
-Many non-negative vector elements share one plaintext: element j of a chunk occupies bits
-[j * slot_bits, (j + 1) * slot_bits). Adding ciphertexts adds plaintexts, so slots add
+Many non-negative vector elements share one plaintext, each in its own slot of consecutive bits
+(the first element in the lowest bits). Adding ciphertexts adds plaintexts, so slots add
 independently as long as no slot ever carries into the next one. A PackingSpec sizes the slots
 for the worst case the protocol can produce:
 
@@ -10,8 +10,16 @@ for the worst case the protocol can produce:
 Every element is below 2^value_bits, every scalar at most 2^scalar_bits (scalar_bits = 0 when
 nothing is multiplied), and at most max_parties such terms are added, so every sum stays below
 2^(slot_bits - 1). The spare top bit of each slot is therefore always zero in a genuine aggregate:
-decryption checks it, which detects ciphertexts under another key or garbled ciphertexts (their
-plaintexts look random) instead of returning wrong numbers.
+decryption checks every slot against its bound, which detects ciphertexts under another key or
+garbled ciphertexts (their plaintexts look random) instead of returning wrong numbers.
+
+Widths per element: a spec may give every element its own value bits (`widths`, from the public
+declared bound of each element, PackingSpec.for_elements), so that a count of 21 bits does not take
+the slot of a 64-bit sum. Elements are packed greedily in vector order: a ciphertext takes elements
+while their slots fit in key_bits - 2 bits, and a slot never straddles two ciphertexts. Without
+`widths`, every element has value_bits. The declared bound of a ciphertext is expressed for the
+widest element (value_limit times the sum of the scalars applied, i.e. the number of parties when
+only adding); an element of w bits gets the same multiple of its own limit 2^w - 1 (slot_bound).
 
 paillier protocol: each party encrypts its (offset, see offset_signed) vector, the exchange adds
 the ciphertexts, the recipient decrypts and removes the offsets.
@@ -66,9 +74,12 @@ _PUBLIC = struct.Struct(">4sBH")
 _PUBLIC_MAGIC = b"HDXN"
 _PRIVATE = struct.Struct(">4sBHH")
 _PRIVATE_MAGIC = b"HDXQ"
-# magic | version | value_bits | scalar_bits | max_parties | length | key fingerprint | bound bytes
-_PACKED = struct.Struct(">4sBHHHI32sH")
+# magic | version | value_bits | scalar_bits | max_parties | length | key fingerprint | bound bytes |
+# width runs (0: every element has value_bits), then the bound and the runs (width, count).
+_PACKED = struct.Struct(">4sBHHHI32sHI")
 _PACKED_MAGIC = b"HDXP"
+_PACKED_VERSION = 2
+_RUN = struct.Struct(">HI")
 _CHECKSUM_BYTES = 32
 
 IntVector = Sequence[int] | NDArray[np.integer[Any]]
@@ -81,6 +92,8 @@ class PackingSpec:
     value_bits: int
     max_parties: int
     scalar_bits: int = 0
+    # Value bits per element (empty: value_bits for every element); the widest is value_bits.
+    widths: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= self.value_bits <= MAX_KEY_BITS:
@@ -89,18 +102,34 @@ class PackingSpec:
             raise ParameterError(f"scalar_bits must be between 0 and {MAX_KEY_BITS}, got {self.scalar_bits}")
         if not 1 <= self.max_parties <= MAX_PARTIES:
             raise ParameterError(f"max_parties must be between 1 and {MAX_PARTIES}, got {self.max_parties}")
+        if self.widths and (len(self.widths) > MAX_ELEMENTS or min(self.widths) < 1):
+            raise ParameterError(f"widths must be 1 to {MAX_ELEMENTS} positive bit counts")
+        if self.widths and max(self.widths) != self.value_bits:
+            raise ParameterError(f"the widest element must have value_bits={self.value_bits} bits")
 
     @classmethod
     def for_signed(cls, max_abs: int, max_parties: int) -> PackingSpec:
         """Room for values in [-max_abs, max_abs] after offset_signed (e.g. encoding.max_encoded)."""
-        if max_abs < 0:
-            raise ParameterError(f"max_abs must be non-negative, got {max_abs}")
-        return cls(value_bits=max(1, (2 * max_abs).bit_length()), max_parties=max_parties)
+        return cls(value_bits=_signed_bits(max_abs), max_parties=max_parties)
+
+    @classmethod
+    def for_elements(cls, max_abs: Sequence[int], max_parties: int) -> PackingSpec:
+        """Room for element j in [-max_abs[j], max_abs[j]] after offset_signed, each in its own width."""
+        widths = tuple(_signed_bits(bound) for bound in max_abs)
+        if not widths:
+            raise ParameterError("a packing needs at least one element")
+        return cls(value_bits=max(widths), max_parties=max_parties, widths=widths)
+
+    @property
+    def headroom_bits(self) -> int:
+        """Slot bits beyond an element's value bits: scalars, the sum over parties, the spare top bit."""
+        # (max_parties - 1).bit_length() is ceil(log2(max_parties)), exactly.
+        return self.scalar_bits + (self.max_parties - 1).bit_length() + 1
 
     @property
     def slot_bits(self) -> int:
-        # (max_parties - 1).bit_length() is ceil(log2(max_parties)), exactly.
-        return self.value_bits + self.scalar_bits + (self.max_parties - 1).bit_length() + 1
+        """Bits of the widest element's slot."""
+        return self.value_bits + self.headroom_bits
 
     @property
     def value_limit(self) -> int:
@@ -120,24 +149,81 @@ class PackingSpec:
         """
         return (key_bits - 2) // self.slot_bits
 
+    def element_bits(self, length: int) -> list[int]:
+        """Value bits of each of `length` elements."""
+        if not self.widths:
+            return [self.value_bits] * length
+        if length != len(self.widths):
+            raise ParameterError(f"the packing has widths for {len(self.widths)} elements, not {length}")
+        return list(self.widths)
+
+    def chunks(self, key_bits: int, length: int) -> list[range]:
+        """The element ranges of each ciphertext: greedy in vector order, each below 2^(key_bits - 2)."""
+        budget = key_bits - 2
+        if not self.widths:
+            per = self.slots(key_bits)
+            if per < 1:
+                raise ParameterError(f"a {self.slot_bits}-bit slot does not fit a {key_bits}-bit key")
+            return [range(start, min(start + per, length)) for start in range(0, length, per)]
+        if self.slot_bits > budget:
+            raise ParameterError(f"a {self.slot_bits}-bit slot does not fit a {key_bits}-bit key")
+        chunks: list[range] = []
+        start, used = 0, 0
+        for index, width in enumerate(self.element_bits(length)):
+            slot = width + self.headroom_bits
+            if used + slot > budget:
+                chunks.append(range(start, index))
+                start, used = index, 0
+            used += slot
+        chunks.append(range(start, length))
+        return chunks
+
+    def slot_bound(self, bound: int, width: int) -> int:
+        """The bound of a width-bit element's slot when the widest element's is `bound`."""
+        return -(-bound * ((1 << width) - 1) // self.value_limit)
+
+    def fits(self, bound: int) -> bool:
+        """Whether every slot's bound keeps its top bit clear, so that no slot can carry."""
+        return all(
+            self.slot_bound(bound, width) < 1 << (width + self.headroom_bits - 1)
+            for width in set(self.widths or (self.value_bits,))
+        )
+
+
+def _signed_bits(max_abs: int) -> int:
+    if max_abs < 0:
+        raise ParameterError(f"max_abs must be non-negative, got {max_abs}")
+    return max(1, (2 * max_abs).bit_length())
+
 
 def field_combination_spec(parties: int) -> PackingSpec:
     """Slots for sum(lambda_i * s_i) over at most `parties` residues s_i, lambda_i mod 2^61-1."""
     return PackingSpec(value_bits=FIELD_BITS, max_parties=parties, scalar_bits=FIELD_BITS)
 
 
-def offset_signed(values: IntVector, max_abs: int) -> list[int]:
-    """v + max_abs for every |v| <= max_abs, so that encrypted sums stay non-negative."""
+def _bounds(max_abs: int | Sequence[int], length: int) -> Sequence[int]:
+    if isinstance(max_abs, int):
+        return [max_abs] * length
+    if len(max_abs) != length:
+        raise EncodingError(f"{len(max_abs)} bounds for {length} values")
+    return max_abs
+
+
+def offset_signed(values: IntVector, max_abs: int | Sequence[int]) -> list[int]:
+    """v + max_abs for every |v| <= max_abs (one bound, or one per element), so that encrypted sums
+    stay non-negative."""
     ints = _as_ints(values)
-    for index, value in enumerate(ints):
-        if abs(value) > max_abs:
-            raise EncodingError(f"value {value} at index {index} is outside the declared bound +-{max_abs}")
-    return [value + max_abs for value in ints]
+    bounds = _bounds(max_abs, len(ints))
+    for index, (value, bound) in enumerate(zip(ints, bounds, strict=True)):
+        if abs(value) > bound:
+            raise EncodingError(f"value {value} at index {index} is outside the declared bound +-{bound}")
+    return [value + bound for value, bound in zip(ints, bounds, strict=True)]
 
 
-def remove_offset(sums: Sequence[int], max_abs: int, parties: int) -> list[int]:
+def remove_offset(sums: Sequence[int], max_abs: int | Sequence[int], parties: int) -> list[int]:
     """The signed sums of `parties` vectors that went through offset_signed."""
-    return [total - parties * max_abs for total in sums]
+    bounds = _bounds(max_abs, len(sums))
+    return [total - parties * bound for total, bound in zip(sums, bounds, strict=True)]
 
 
 def generate_keypair(bits: int = KEY_BITS) -> tuple[PaillierPublicKey, PaillierPrivateKey]:
@@ -248,17 +334,20 @@ class PackedCiphertext:
         """Versioned layout followed by a SHA-256 checksum (catches corruption, not forgery)."""
         width = _ciphertext_bytes(self.public_key)
         bound = self.bound.to_bytes((self.bound.bit_length() + 7) // 8, "big")
+        runs = _runs(self.spec.widths)
         header = _PACKED.pack(
             _PACKED_MAGIC,
-            FORMAT_VERSION,
+            _PACKED_VERSION,
             self.spec.value_bits,
             self.spec.scalar_bits,
             self.spec.max_parties,
             self.length,
             key_fingerprint(self.public_key),
             len(bound),
+            len(runs),
         )
-        body = header + bound + b"".join(c.to_bytes(width, "big") for c in self.ciphertexts)
+        body = header + bound + b"".join(_RUN.pack(w, n) for w, n in runs)
+        body += b"".join(c.to_bytes(width, "big") for c in self.ciphertexts)
         return body + hashlib.sha256(body).digest()
 
     @classmethod
@@ -269,28 +358,35 @@ class PackedCiphertext:
         body, checksum = data[:-_CHECKSUM_BYTES], data[-_CHECKSUM_BYTES:]
         if hashlib.sha256(body).digest() != checksum:
             raise WireFormatError("packed ciphertext checksum mismatch: the bytes were corrupted")
-        magic, version, value_bits, scalar_bits, max_parties, length, fingerprint, bound_size = (
+        magic, version, value_bits, scalar_bits, max_parties, length, fingerprint, bound_size, run_count = (
             _PACKED.unpack_from(body)
         )
         if magic != _PACKED_MAGIC:
             raise WireFormatError(f"not a packed Paillier ciphertext (magic {magic!r})")
-        if version != FORMAT_VERSION:
+        if version != _PACKED_VERSION:
             raise WireFormatError(f"unsupported packed ciphertext version {version}")
         if fingerprint != key_fingerprint(public_key):
             raise IntegrityError("the ciphertext is encrypted under a different public key")
-        try:
-            spec = PackingSpec(value_bits, max_parties, scalar_bits)
-        except ParameterError as exc:
-            raise WireFormatError(f"invalid packing in ciphertext: {exc}") from exc
-        slots = spec.slots(_key_bits(public_key))
-        if slots < 1 or not 1 <= length <= MAX_ELEMENTS:
-            raise WireFormatError(f"a vector of {length} elements does not fit this key and packing")
+        if not 1 <= length <= MAX_ELEMENTS or run_count > length:
+            raise WireFormatError(f"a vector of {length} elements in {run_count} width runs is not valid")
         offset = _PACKED.size + bound_size
         bound = int.from_bytes(body[_PACKED.size : offset], "big")
-        if bound > spec.slot_capacity:
+        if len(body) < offset + run_count * _RUN.size:
+            raise WireFormatError("packed ciphertext truncated in its element widths")
+        runs = [_RUN.unpack_from(body, offset + i * _RUN.size) for i in range(run_count)]
+        offset += run_count * _RUN.size
+        if runs and sum(n for _, n in runs) != length:
+            raise WireFormatError("the element widths do not cover the vector")
+        try:
+            spec = PackingSpec(
+                value_bits, max_parties, scalar_bits, tuple(w for w, n in runs for _ in range(n))
+            )
+            count = len(spec.chunks(_key_bits(public_key), length))
+        except ParameterError as exc:
+            raise WireFormatError(f"invalid packing in ciphertext: {exc}") from exc
+        if not spec.fits(bound):
             raise WireFormatError("the declared slot bound exceeds the packing's capacity")
         width = _ciphertext_bytes(public_key)
-        count = -(-length // slots)
         if len(body) != offset + count * width:
             raise WireFormatError(f"expected {count} ciphertexts of {width} bytes after the header")
         ciphertexts = tuple(
@@ -299,6 +395,17 @@ class PackedCiphertext:
         if not all(0 < c < public_key.nsquare for c in ciphertexts):
             raise WireFormatError("a ciphertext is outside Z_{n^2}")
         return cls(public_key, spec, length, bound, ciphertexts)
+
+
+def _runs(widths: Sequence[int]) -> list[tuple[int, int]]:
+    """Equal consecutive widths as (width, count)."""
+    runs: list[tuple[int, int]] = []
+    for width in widths:
+        if runs and runs[-1][0] == width:
+            runs[-1] = (width, runs[-1][1] + 1)
+        else:
+            runs.append((width, 1))
+    return runs
 
 
 def _ciphertext_bytes(public_key: PaillierPublicKey) -> int:
@@ -320,23 +427,22 @@ def _as_ints(values: IntVector) -> list[int]:
 def encrypt_vector(
     public_key: PaillierPublicKey, values: IntVector, spec: PackingSpec, pool: ObfuscatorPool | None = None
 ) -> PackedCiphertext:
-    """Encrypt integers in [0, 2^value_bits), spec.slots(key bits) per ciphertext."""
+    """Encrypt integers in [0, 2^width) (each element's width, see PackingSpec), packed greedily."""
     ints = _as_ints(values)
     if not 1 <= len(ints) <= MAX_ELEMENTS:
         raise EncodingError(f"vector length must be between 1 and {MAX_ELEMENTS}, got {len(ints)}")
-    limit = spec.value_limit
-    if min(ints) < 0 or max(ints) > limit:
-        index = next(i for i, value in enumerate(ints) if not 0 <= value <= limit)
-        raise EncodingError(
-            f"value {ints[index]} at index {index} is outside [0, 2^{spec.value_bits}); "
-            "offset signed values with offset_signed and declare enough value_bits"
-        )
-    slots = spec.slots(_key_bits(public_key))
-    if slots < 1:
-        raise ParameterError(f"a {spec.slot_bits}-bit slot does not fit a {_key_bits(public_key)}-bit key")
+    widths = spec.element_bits(len(ints))
+    for index, (value, width) in enumerate(zip(ints, widths, strict=True)):
+        if value < 0 or value >> width:
+            raise EncodingError(
+                f"value {value} at index {index} is outside [0, 2^{width}); "
+                "offset signed values with offset_signed and declare enough value bits"
+            )
+    chunks = spec.chunks(_key_bits(public_key), len(ints))
     if pool is not None and pool.public_key != public_key:
         raise ParameterError("the obfuscator pool belongs to another public key")
-    plaintexts = [_pack(ints[start : start + slots], spec.slot_bits) for start in range(0, len(ints), slots)]
+    headroom = spec.headroom_bits
+    plaintexts = [_pack([(ints[i], widths[i] + headroom) for i in chunk]) for chunk in chunks]
     obfuscators = (pool or ObfuscatorPool(public_key)).take(len(plaintexts))
     nsquare = gmpy2.mpz(public_key.nsquare)
     # raw_encrypt with r = 1 is phe's unobfuscated encryption g^m = 1 + m*n; the fresh r^n makes it
@@ -345,12 +451,13 @@ def encrypt_vector(
         int(gmpy2.mpz(public_key.raw_encrypt(m, 1)) * r % nsquare)
         for m, r in zip(plaintexts, obfuscators, strict=True)
     )
-    return PackedCiphertext(public_key, spec, len(ints), limit, ciphertexts)
+    return PackedCiphertext(public_key, spec, len(ints), spec.value_limit, ciphertexts)
 
 
-def _pack(values: Sequence[int], slot_bits: int) -> int:
+def _pack(slots: Sequence[tuple[int, int]]) -> int:
+    """(value, slot bits) pairs in one integer, the first in the lowest bits."""
     packed = 0
-    for value in reversed(values):
+    for value, slot_bits in reversed(slots):
         packed = (packed << slot_bits) | value
     return packed
 
@@ -362,10 +469,10 @@ def add(a: PackedCiphertext, b: PackedCiphertext) -> PackedCiphertext:
     if a.spec != b.spec or a.length != b.length:
         raise ParameterError("cannot add ciphertexts of different packings or vector lengths")
     bound = a.bound + b.bound
-    if bound > a.spec.slot_capacity:
+    if not a.spec.fits(bound):
         raise CapacityError(
-            f"the sum could exceed the {a.spec.slot_bits}-bit slots: more parties than max_parties="
-            f"{a.spec.max_parties} or scalars above 2^{a.spec.scalar_bits}"
+            f"the sum could exceed the slots: more parties than max_parties={a.spec.max_parties} "
+            f"or scalars above 2^{a.spec.scalar_bits}"
         )
     nsquare = gmpy2.mpz(a.public_key.nsquare)
     ciphertexts = tuple(
@@ -380,7 +487,7 @@ def scalar_multiply(packed: PackedCiphertext, scalar: int) -> PackedCiphertext:
     if scalar < 0:
         raise ParameterError("scalars must be non-negative; apply coefficients as residues mod p")
     bound = packed.bound * scalar
-    if bound > packed.spec.slot_capacity:
+    if not packed.spec.fits(bound):
         raise CapacityError(
             f"multiplying by {scalar} could exceed the {packed.spec.slot_bits}-bit slots; "
             f"declare scalar_bits >= {scalar.bit_length()}"
@@ -391,23 +498,34 @@ def scalar_multiply(packed: PackedCiphertext, scalar: int) -> PackedCiphertext:
 
 
 def decrypt_vector(private_key: PaillierPrivateKey, packed: PackedCiphertext, spec: PackingSpec) -> list[int]:
-    """The elements, checked against the slot bound (which detects wrong keys and garbling)."""
+    """The elements, each checked against its slot's bound (which detects wrong keys and garbling)."""
     if packed.spec != spec:
-        raise ParameterError(f"the ciphertext uses packing {packed.spec}, the recipient expects {spec}")
+        raise ParameterError("the ciphertext's packing is not the one the recipient expects")
     if private_key.public_key != packed.public_key:
         raise IntegrityError("the ciphertext is not encrypted under this private key's public key")
-    slot_bits = spec.slot_bits
-    slots = spec.slots(_key_bits(packed.public_key))
-    mask = (1 << slot_bits) - 1
+    widths = spec.element_bits(packed.length)
+    chunks = spec.chunks(_key_bits(packed.public_key), packed.length)
+    if len(chunks) != len(packed.ciphertexts):
+        raise IntegrityError(f"expected {len(chunks)} ciphertexts, got {len(packed.ciphertexts)}")
+    headroom = spec.headroom_bits
+    slot_bounds = {width: spec.slot_bound(packed.bound, width) for width in set(widths)}
     values: list[int] = []
-    for index, ciphertext in enumerate(packed.ciphertexts):
+    for chunk, ciphertext in zip(chunks, packed.ciphertexts, strict=True):
         plaintext: int = private_key.raw_decrypt(ciphertext)
-        count = min(slots, packed.length - index * slots)
-        chunk = [(plaintext >> (j * slot_bits)) & mask for j in range(count)]
-        if plaintext >> (count * slot_bits) or max(chunk) > packed.bound:
-            raise IntegrityError(
-                "decryption gave values outside the packing: wrong key, corrupted ciphertext, or "
-                "a sum beyond the declared parties"
-            )
-        values.extend(chunk)
+        for index in chunk:
+            slot_bits = widths[index] + headroom
+            value = plaintext & ((1 << slot_bits) - 1)
+            plaintext >>= slot_bits
+            if value > slot_bounds[widths[index]]:
+                raise _outside_packing()
+            values.append(value)
+        if plaintext:
+            raise _outside_packing()
     return values
+
+
+def _outside_packing() -> IntegrityError:
+    return IntegrityError(
+        "decryption gave values outside the packing: wrong key, corrupted ciphertext, or "
+        "a sum beyond the declared parties"
+    )

@@ -78,17 +78,24 @@ class EncodingPlan:
 
     def max_abs(self) -> int:
         """The largest magnitude any element of one party's wire vector can have."""
-        bounds, integer = self.layout.bounds, self.layout.integer
-        bits = self.limb_bits if self.limb_bits is not None else np.zeros(len(bounds), dtype=np.int64)
-        largest = math.ceil(float(bounds[integer].max())) if integer.any() else 0
-        whole = ~integer & (bits == 0)
-        if whole.any():
-            largest = max(largest, encoding.max_encoded(float(bounds[whole].max()), self.frac_bits))
-        split = ~integer & (bits > 0)
-        for bound, width in set(zip(bounds[split].tolist(), bits[split].tolist(), strict=True)):
+        return max(self.element_max_abs())
+
+    def element_max_abs(self) -> list[int]:
+        """The largest magnitude of each element of one party's wire vector, in wire order (public:
+        it follows from the layout's declared bounds)."""
+        bounds, integer = self.layout.bounds.tolist(), self.layout.integer.tolist()
+        bits = self.limb_bits.tolist() if self.limb_bits is not None else [0] * len(bounds)
+        head: list[int] = []
+        low: list[int] = []
+        for bound, is_integer, width in zip(bounds, integer, bits, strict=True):
+            if is_integer:
+                head.append(math.ceil(bound))
+                continue
             value = encoding.max_encoded(bound, self.frac_bits)
-            largest = max(largest, -(-value >> width), (1 << width) - 1)
-        return largest
+            head.append(-(-value >> width) if width else value)
+            if width:
+                low.append((1 << width) - 1)
+        return head + low
 
 
 def protocol_layout(analysis: str, params: dict[str, Any]) -> Layout:

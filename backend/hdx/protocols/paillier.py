@@ -83,9 +83,10 @@ def recipient_of(parties: Sequence[PartyInfo], requester_organization_id: str) -
     )
 
 
-def max_abs(plan: fixed_point.EncodingPlan) -> int:
-    """The largest magnitude any element of one party's wire vector can have."""
-    return plan.max_abs()
+def packing(plan: fixed_point.EncodingPlan, parties: int) -> he.PackingSpec:
+    """Slots sized per element from the plan's public bounds, for sums over every party that accepted:
+    every party and the exchange derive the same packing."""
+    return he.PackingSpec.for_elements(plan.element_max_abs(), parties)
 
 
 def key_message(setup: PartySetup, public_key: PaillierPublicKey) -> Outgoing:
@@ -270,7 +271,7 @@ class PaillierParty:
                 f"{setup.threshold}: a sum over so few would expose them"
             )
         key = private_key(fields)
-        spec = he.PackingSpec.for_signed(max_abs(plan), len(setup.parties))
+        spec = packing(plan, len(setup.parties))
         packed = open_ciphertext(
             payload[offset:],
             key.public_key,
@@ -280,7 +281,8 @@ class PaillierParty:
             bound=spec.value_limit * len(contributors),
         )
         sums = he.decrypt_vector(key, packed, spec)
-        totals = np.array(he.remove_offset(sums, max_abs(plan), len(contributors)), dtype=np.int64)
+        offsets = plan.element_max_abs()
+        totals = np.array(he.remove_offset(sums, offsets, len(contributors)), dtype=np.int64)
         return party_state, [result_message(setup, 3, plan, contributors, totals)]
 
     def _ciphertext(
@@ -290,9 +292,8 @@ class PaillierParty:
         public_key: PaillierPublicKey,
         vector: NDArray[np.int64],
     ) -> Outgoing:
-        largest = max_abs(plan)
-        spec = he.PackingSpec.for_signed(largest, len(setup.parties))
-        packed = he.encrypt_vector(public_key, he.offset_signed(vector, largest), spec)
+        spec = packing(plan, len(setup.parties))
+        packed = he.encrypt_vector(public_key, he.offset_signed(vector, plan.element_max_abs()), spec)
         body = bytes([plan.frac_bits]) + packed.to_bytes()
         binding = Binding(setup.session, 2, setup.my_index, EXCHANGE)
         return Outgoing(
@@ -334,7 +335,7 @@ class PaillierExchange:
             )
             contributors = sorted(in_play)
             require_quorum(len(contributors), context.threshold, "sent an encrypted input")
-            spec = he.PackingSpec.for_signed(max_abs(plan), len(context.parties))
+            spec = packing(plan, len(context.parties))
             total: he.PackedCiphertext | None = None
             for sender in contributors:
                 body = check_signed(

@@ -12,12 +12,14 @@ import polars as pl
 import pytest
 import statsmodels.api as sm
 
+from hdx.analyses import Contribution
 from hdx.crypto import paillier as he
+from hdx.crypto.encoding import RING_MODULUS
 from hdx.crypto.errors import IntegrityError, SignatureError
 from hdx.crypto.field import FIELD_PRIME, lagrange_coefficients
 from hdx.crypto.wire import MessageType
 from hdx.privacy import central
-from hdx.protocols import Envelope, hybrid, paillier, party_protocol, state
+from hdx.protocols import Envelope, fixed_point, hybrid, paillier, party_protocol, state
 from hdx.protocols.base import ProtocolFailure
 from hdx.protocols.messages import Binding, open_message, sign_message
 from tests.analyses.federation import diabetes, split
@@ -183,6 +185,48 @@ def test_a_garbled_ciphertext_is_detected_when_the_recipient_decrypts(pooled: pl
     def tamper(message: Envelope) -> Envelope:
         if message.kind == "ciphertext" and message.sender == 2:
             return _resigned(sim, message, MessageType.CIPHERTEXT, garble)
+        return message
+
+    with pytest.raises(IntegrityError, match="decryption gave values outside the packing"):
+        sim.run(sim.contributions(organizations(pooled, 3)), tamper=tamper)
+
+
+@pytest.mark.parametrize(("analysis", "params"), [("ols", OLS), ("mean", MEAN)])
+def test_paillier_slots_follow_each_elements_declared_bound(analysis: str, params: dict[str, Any]) -> None:
+    plan = fixed_point.plan(analysis, params, 10, RING_MODULUS)
+    bounds = plan.element_max_abs()
+    spec = paillier.packing(plan, 10)
+    # Each width is the tightest that holds [-bound, bound] after the offset.
+    assert all(
+        2 * b < 1 << w and (w == 1 or 2 * b >= 1 << (w - 1)) for b, w in zip(bounds, spec.widths, strict=True)
+    )
+    # A party at its bounds, either sign, stays within every element's own bound.
+    for sign in (1, -1):
+        at_bounds = Contribution(sign * plan.layout.bounds, fixed_point.MAX_ROWS, 0)
+        encoded = fixed_point.encode_contribution(plan, at_bounds).tolist()
+        assert all(abs(v) <= b for v, b in zip(encoded, bounds, strict=True))
+    uniform = he.PackingSpec.for_signed(plan.max_abs(), 10)
+    assert len(spec.chunks(he.KEY_BITS, plan.length)) <= -(-plan.length // uniform.slots(he.KEY_BITS))
+
+
+def test_a_party_overflowing_a_narrow_slot_is_detected_by_the_recipient(pooled: pl.DataFrame) -> None:
+    sim = Simulation("paillier", "mean", MEAN, [1, 2, 3], threshold=2)
+    spec = paillier.packing(sim.plan(), 3)
+    narrow = spec.widths.index(min(spec.widths))
+    # Sets the top bit of the narrowest slot: far below the widest element's bound, beyond this slot's.
+    top_bit = 1 << (spec.widths[narrow] + spec.headroom_bits - 1)
+    assert top_bit < spec.value_limit
+    excess = top_bit << sum(w + spec.headroom_bits for w in spec.widths[:narrow])
+
+    def overflow(body: bytes) -> bytes:
+        public_key = he.public_key_from_bytes(_key_body(sim))
+        packed = he.PackedCiphertext.from_bytes(body[1:], public_key)
+        first = packed.ciphertexts[0] * public_key.raw_encrypt(excess) % public_key.nsquare
+        return body[:1] + replace(packed, ciphertexts=(first, *packed.ciphertexts[1:])).to_bytes()
+
+    def tamper(message: Envelope) -> Envelope:
+        if message.kind == "ciphertext" and message.sender == 2:
+            return _resigned(sim, message, MessageType.CIPHERTEXT, overflow)
         return message
 
     with pytest.raises(IntegrityError, match="decryption gave values outside the packing"):

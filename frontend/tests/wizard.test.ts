@@ -3,15 +3,19 @@ import type { CatalogCategory } from "@/lib/types";
 import {
   INITIAL_VALUES,
   PRIVACY_CHOICES,
+  categoricalColumns,
+  categoriesOf,
   centralNoiser,
   distributedNoiseFactor,
   flagColumns,
   numericColumns,
+  parseCategories,
   placeServerErrors,
   toSpec,
   validateWizard,
   variableColumns,
   withAnalysis,
+  withColumn,
   withVariable,
   type WizardValues,
 } from "@/lib/wizard";
@@ -299,5 +303,152 @@ describe("catalog columns", () => {
     expect(withAnalysis(noisy, "ols", catalog)).toMatchObject({ analysis: "ols", variable: "age", privacy: "distributed" });
     expect(withAnalysis(noisy, "logistic", catalog)).toMatchObject({ analysis: "logistic", variable: "", lo: "", hi: "", privacy: "none" });
     expect(withAnalysis({ ...noisy, variable: "event" }, "logistic", catalog)).toMatchObject({ variable: "event" });
+  });
+});
+
+describe("sum, cross-tabulation, covariance and survival in the wizard", () => {
+  const sum: WizardValues = { ...valid, analysis: "sum" };
+  const crosstab: WizardValues = {
+    ...valid,
+    analysis: "crosstab",
+    variable: "sex",
+    lo: "",
+    hi: "",
+    rowCategories: "M, F, U",
+    column: "diabetes",
+    columnCategories: "0, 1",
+  };
+  const covariance: WizardValues = {
+    ...valid,
+    analysis: "covariance",
+    variable: "",
+    lo: "",
+    hi: "",
+    variables: [
+      { name: "age", lo: "0", hi: "120" },
+      { name: "bmi", lo: "10", hi: "60" },
+    ],
+  };
+  const survival: WizardValues = { ...valid, analysis: "kaplan_meier", variable: "days", lo: "0", hi: "3650", bins: "40", event: "died" };
+
+  it("accepts complete forms", () => {
+    for (const values of [sum, crosstab, covariance, survival]) expect(validateWizard(values)).toEqual({});
+  });
+
+  it("bounds a sum's variable and a survival curve's time", () => {
+    expect(validateWizard({ ...sum, lo: "9", hi: "1" }).hi).toMatch(/greater than the lower bound/);
+    expect(validateWizard({ ...survival, lo: "", hi: "10" }).lo).toBeDefined();
+    expect(validateWizard({ ...sum, variable: "" }).variable).toBe("Choose a variable.");
+  });
+
+  it("reads categories as whole numbers or text, at least one, at most 1000, none repeated", () => {
+    expect(parseCategories(" 0, 1 ,")).toEqual({ categories: [0, 1] });
+    expect(parseCategories("M, F, 3")).toEqual({ categories: ["M", "F", "3"] });
+    expect(parseCategories(" , ")).toEqual({ problem: expect.stringMatching(/at least one category/) as string });
+    expect(parseCategories("M, F, M")).toEqual({ problem: "The category M is listed twice." });
+    const many = Array.from({ length: 1001 }, (_, i) => String(i)).join(",");
+    expect(parseCategories(many)).toEqual({ problem: "Enter at most 1000 categories." });
+    expect(parseCategories(many.split(",").slice(0, 1000).join(","))).toHaveProperty("categories");
+  });
+
+  it("needs a cross-tabulation's two different columns, each with categories", () => {
+    expect(validateWizard({ ...crosstab, variable: "" }).variable).toBe("Choose a row variable.");
+    expect(validateWizard({ ...crosstab, column: "" }).column).toBe("Choose a column variable.");
+    expect(validateWizard({ ...crosstab, column: "sex" }).column).toMatch(/must differ from the row variable/);
+    expect(validateWizard({ ...crosstab, rowCategories: "" }).rowCategories).toMatch(/at least one category/);
+    expect(validateWizard({ ...crosstab, columnCategories: "0, 0" }).columnCategories).toMatch(/listed twice/);
+    expect(validateWizard({ ...crosstab, lo: "x" })).toEqual({});
+  });
+
+  it("needs from 2 to 50 bounded covariance variables", () => {
+    expect(validateWizard({ ...covariance, variables: covariance.variables.slice(0, 1) }).variables).toMatch(/at least 2 variables/);
+    const fiftyOne = Array.from({ length: 51 }, (_, i) => ({ name: `v${i}`, lo: "0", hi: "1" }));
+    expect(validateWizard({ ...covariance, variables: fiftyOne }).variables).toMatch(/at most 50 variables/);
+    expect(validateWizard({ ...covariance, variables: [...covariance.variables, { name: "hba1c", lo: "9", hi: "4" }] }).variables).toMatch(
+      /upper bound of hba1c must be greater/,
+    );
+    expect(validateWizard(covariance).variable).toBeUndefined();
+  });
+
+  it("needs a survival curve's event column, other than the time, its bins and a confidence level in (0, 1)", () => {
+    expect(validateWizard({ ...survival, variable: "" }).variable).toBe("Choose a time variable.");
+    expect(validateWizard({ ...survival, event: "" }).event).toBe("Choose an event column.");
+    expect(validateWizard({ ...survival, event: "days" }).event).toMatch(/must differ from the time variable/);
+    expect(validateWizard({ ...survival, bins: "0" }).bins).toBeDefined();
+    expect(validateWizard({ ...survival, bins: "10001" }).bins).toBeDefined();
+    expect(validateWizard({ ...survival, confidence: "1" }).confidence).toBeDefined();
+    expect(validateWizard({ ...survival, confidence: "0" }).confidence).toBeDefined();
+    expect(validateWizard({ ...survival, confidence: "0.9" }).confidence).toBeUndefined();
+  });
+
+  it("shapes each analysis' parameters as the exchange reads them", () => {
+    expect(toSpec(sum, "a").params).toEqual({ variable: { name: "systolic_bp", lo: 50, hi: 250 } });
+    expect(toSpec(crosstab, "a").params).toEqual({
+      row: { name: "sex", categories: ["M", "F", "U"] },
+      column: { name: "diabetes", categories: [0, 1] },
+    });
+    expect(toSpec(covariance, "a").params).toEqual({
+      variables: [
+        { name: "age", lo: 0, hi: 120 },
+        { name: "bmi", lo: 10, hi: 60 },
+      ],
+    });
+    expect(toSpec(survival, "a").params).toEqual({ time: { name: "days", lo: 0, hi: 3650 }, event: "died", bins: 40, confidence: 0.95 });
+    expect(toSpec(survival, "a").analysis).toBe("kaplan_meier");
+  });
+
+  it("places the exchange's field errors beside their inputs", () => {
+    const { errors, placed } = placeServerErrors([
+      { field: "params.row.categories.2.int", message: "not an integer" },
+      { field: "params.row.name", message: "no such column" },
+      { field: "params.column", message: "required" },
+      { field: "params.column.categories", message: "must not repeat" },
+      { field: "params.variables.0.lo", message: "not a number" },
+      { field: "params.time", message: "bounds need lo < hi" },
+      { field: "params.time.name", message: "no such column" },
+      { field: "params.event", message: "too long" },
+      { field: "params.confidence", message: "less than 1" },
+    ]);
+    expect(errors).toEqual({
+      rowCategories: "not an integer",
+      variable: "no such column no such column",
+      column: "required",
+      columnCategories: "must not repeat",
+      variables: "not a number",
+      hi: "bounds need lo < hi",
+      event: "too long",
+      confidence: "less than 1",
+    });
+    expect(placed).toHaveLength(9);
+  });
+
+  it("offers categorical columns to a cross-tabulation, with the catalog's categories", () => {
+    const column = (name: string, kind: string, codes: string[] | null = null) => ({
+      name,
+      label: name,
+      kind,
+      unit: null,
+      loinc: null,
+      minimum: kind === "integer" ? 0 : null,
+      maximum: kind === "integer" ? 120 : null,
+      required: false,
+      aliases: [],
+      codes,
+      pattern: null,
+    });
+    const sex = column("sex", "category", ["F", "M", "U"]);
+    const diabetes = column("diabetes", "flag");
+    const catalog: CatalogCategory[] = [{ category: "vitals", description: "", columns: [column("age", "integer"), sex, diabetes] }];
+    expect(categoricalColumns(catalog).map((item) => item.name)).toEqual(["sex", "diabetes"]);
+    expect(variableColumns("crosstab", catalog).map((item) => item.name)).toEqual(["sex", "diabetes"]);
+    expect(variableColumns("covariance", catalog)).toEqual([]);
+    expect(variableColumns("kaplan_meier", catalog).map((item) => item.name)).toEqual(["age"]);
+    expect(categoriesOf(sex)).toBe("F, M, U");
+    expect(categoriesOf(diabetes)).toBe("0, 1");
+    const table = withAnalysis({ ...valid, variable: "age" }, "crosstab", catalog);
+    expect(table).toMatchObject({ variable: "", rowCategories: "" });
+    expect(withVariable(table, "sex", sex)).toMatchObject({ variable: "sex", rowCategories: "F, M, U" });
+    expect(withColumn(table, "diabetes", diabetes)).toMatchObject({ column: "diabetes", columnCategories: "0, 1" });
+    expect(withAnalysis({ ...valid, analysis: "logistic", variable: "diabetes" }, "crosstab", catalog)).toMatchObject({ rowCategories: "0, 1" });
   });
 });

@@ -3,13 +3,39 @@
 import type { FieldError } from "./api";
 import type { CatalogCategory, CatalogColumn, ComputationSpec, DpMode, ProtocolName } from "./types";
 
-export type AnalysisName = "mean" | "variance" | "histogram" | "count" | "ols" | "logistic";
+export type AnalysisName =
+  | "mean"
+  | "variance"
+  | "histogram"
+  | "count"
+  | "sum"
+  | "crosstab"
+  | "covariance"
+  | "kaplan_meier"
+  | "ols"
+  | "logistic";
 
 export const ANALYSES: { value: AnalysisName; label: string; help: string }[] = [
   { value: "mean", label: "Mean", help: "The average of a variable over every participant's records." },
   { value: "variance", label: "Variance", help: "How widely a variable spreads around its mean, with the mean itself." },
   { value: "histogram", label: "Histogram", help: "How many records fall in each of equal-width bins between the bounds." },
   { value: "count", label: "Count", help: "How many records have a value for the variable." },
+  { value: "sum", label: "Sum", help: "The total of a variable over every participant's records, with how many records there are." },
+  {
+    value: "crosstab",
+    label: "Cross-tabulation",
+    help: "How many records fall in each combination of two categorical variables, for example sex by diabetes. Cells counting fewer than k people are withheld.",
+  },
+  {
+    value: "covariance",
+    label: "Covariance and correlation",
+    help: "How several variables vary together: their means, covariance matrix and correlation matrix, over records that have all of them.",
+  },
+  {
+    value: "kaplan_meier",
+    label: "Survival curve (Kaplan–Meier)",
+    help: "The share of people still free of an event over time, from a time variable and a yes/no event column, with a confidence band.",
+  },
   {
     value: "ols",
     label: "Linear regression",
@@ -37,6 +63,12 @@ export function isRegression(analysis: AnalysisName): boolean {
 export const MAX_ITERATIONS = { min: 1, max: 200, default: 50 } as const;
 /** The most covariates a regression takes (DesignParams.covariates). */
 export const MAX_COVARIATES = 50;
+/** The fewest and most variables of a covariance (CovarianceParams.variables). */
+export const COVARIANCE_VARIABLES = { min: 2, max: 50 } as const;
+/** The most categories on each side of a cross-tabulation (Categorical.categories). */
+export const MAX_CATEGORIES = 1000;
+/** The most bins of a histogram or a survival curve. */
+export const MAX_BINS = 10_000;
 
 export const PROTOCOLS: { value: ProtocolName; label: string; protects: string }[] = [
   {
@@ -133,6 +165,18 @@ export interface WizardValues {
   bins: string;
   covariates: CovariateValues[];
   maxIterations: string;
+  /** A cross-tabulation's categories of the row variable (`variable`), comma-separated. */
+  rowCategories: string;
+  /** A cross-tabulation's column variable. */
+  column: string;
+  /** A cross-tabulation's categories of the column variable, comma-separated. */
+  columnCategories: string;
+  /** The variables of a covariance, each with its bounds. */
+  variables: CovariateValues[];
+  /** A survival curve's 0/1 event column; its time is `variable`. */
+  event: string;
+  /** A survival curve's confidence level, between 0 and 1. */
+  confidence: string;
   /** The other organizations invited; the requesting organization always takes part. */
   participants: string[];
   protocol: ProtocolName;
@@ -156,6 +200,12 @@ export const INITIAL_VALUES: WizardValues = {
   bins: "10",
   covariates: [],
   maxIterations: String(MAX_ITERATIONS.default),
+  rowCategories: "",
+  column: "",
+  columnCategories: "",
+  variables: [],
+  event: "",
+  confidence: "0.95",
   participants: [],
   protocol: "shamir",
   threshold: "2",
@@ -190,16 +240,42 @@ export function flagColumns(catalog: CatalogCategory[]): CatalogColumn[] {
   return columnsOfKind(catalog, ["flag"]);
 }
 
-/** The columns the analysis' variable (a regression's outcome) is chosen from. */
+/** Columns with a fixed set of values, each listed once: coded categories and yes/no columns, as a cross-tabulation counts them. */
+export function categoricalColumns(catalog: CatalogCategory[]): CatalogColumn[] {
+  return columnsOfKind(catalog, ["category", "flag"]);
+}
+
+/** The columns the analysis' variable (a regression's outcome, a table's rows, a curve's time) is chosen from. */
 export function variableColumns(analysis: AnalysisName, catalog: CatalogCategory[]): CatalogColumn[] {
-  return analysis === "logistic" ? flagColumns(catalog) : numericColumns(catalog);
+  if (analysis === "covariance") return [];
+  if (analysis === "logistic") return flagColumns(catalog);
+  if (analysis === "crosstab") return categoricalColumns(catalog);
+  return numericColumns(catalog);
+}
+
+/** Whether the analysis has one variable (or outcome, or row, or time) chosen in the Variable field. */
+export function hasVariable(analysis: AnalysisName): boolean {
+  return analysis !== "covariance";
+}
+
+/** A categorical column's categories as the catalog lists them: its codes, or 0 and 1 for a yes/no column. */
+export function categoriesOf(column: CatalogColumn | undefined): string {
+  if (!column) return "";
+  if (column.kind === "flag") return "0, 1";
+  return (column.codes ?? []).join(", ");
 }
 
 const bound = (value: number | null | undefined) => (value === null || value === undefined ? "" : String(value));
 
 /** The form with `name` as its variable (or outcome), bounded by the catalog's plausible range. */
 export function withVariable(values: WizardValues, name: string, column: CatalogColumn | undefined): WizardValues {
+  if (values.analysis === "crosstab") return { ...values, variable: name, rowCategories: categoriesOf(column) };
   return { ...values, variable: name, lo: bound(column?.minimum), hi: bound(column?.maximum) };
+}
+
+/** The form with `name` as a cross-tabulation's column variable, with the catalog's categories. */
+export function withColumn(values: WizardValues, name: string, column: CatalogColumn | undefined): WizardValues {
+  return { ...values, column: name, columnCategories: categoriesOf(column) };
 }
 
 /** A covariate bounded by the catalog's plausible range. */
@@ -212,11 +288,12 @@ export function covariateOf(column: CatalogColumn): CovariateValues {
  * analysis starts without differential privacy, which it cannot take.
  */
 export function withAnalysis(values: WizardValues, analysis: AnalysisName, catalog: CatalogCategory[]): WizardValues {
-  const keeps = variableColumns(analysis, catalog).some((column) => column.name === values.variable);
+  const kept = variableColumns(analysis, catalog).find((column) => column.name === values.variable);
+  const rowCategories = analysis === "crosstab" && kept && !values.rowCategories ? { rowCategories: categoriesOf(kept) } : {};
   return {
     ...values,
     analysis,
-    ...(keeps ? {} : { variable: "", lo: "", hi: "" }),
+    ...(kept ? rowCategories : { variable: "", lo: "", hi: "", rowCategories: "" }),
     ...(isIterative(analysis) ? { privacy: "none" as const } : {}),
   };
 }
@@ -235,8 +312,59 @@ function decimal(value: string): number | null {
 
 /** Whether the variable (a linear regression's outcome) is bounded: a count needs no bounds, a 0/1 outcome has its own. */
 export function usesBounds(analysis: AnalysisName): boolean {
-  return analysis !== "count" && analysis !== "logistic";
+  return !["count", "logistic", "crosstab", "covariance"].includes(analysis);
 }
+
+/**
+ * A cross-tabulation's categories as typed, comma-separated: whole numbers when every one is a whole number
+ * (a yes/no or integer column), text otherwise; or what is wrong with them.
+ */
+export function parseCategories(text: string): { categories: (string | number)[] } | { problem: string } {
+  const items = text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  if (items.length === 0) return { problem: "Enter at least one category, separated by commas." };
+  if (items.length > MAX_CATEGORIES) return { problem: `Enter at most ${MAX_CATEGORIES} categories.` };
+  const repeated = items.find((item, index) => items.indexOf(item) !== index);
+  if (repeated !== undefined) return { problem: `The category ${repeated} is listed twice.` };
+  if (items.some((item) => item.length > 200)) return { problem: "A category is at most 200 characters long." };
+  const whole = items.every((item) => /^-?\d+$/.test(item));
+  return { categories: whole ? items.map(Number) : items };
+}
+
+/** A covariance's variables: enough of them, each bounded. */
+function covarianceProblems(variables: CovariateValues[]): string | undefined {
+  const { min, max } = COVARIANCE_VARIABLES;
+  if (variables.length < min) return `Add at least ${min} variables.`;
+  if (variables.length > max) return `A covariance takes at most ${max} variables.`;
+  return boundProblems(variables);
+}
+
+function crosstabProblems(values: WizardValues, errors: WizardErrors): void {
+  const rows = parseCategories(values.rowCategories);
+  if ("problem" in rows) errors.rowCategories = rows.problem;
+  if (!values.column) errors.column = "Choose a column variable.";
+  else if (values.column === values.variable) errors.column = "The column variable must differ from the row variable.";
+  const columns = parseCategories(values.columnCategories);
+  if ("problem" in columns) errors.columnCategories = columns.problem;
+}
+
+function survivalProblems(values: WizardValues, errors: WizardErrors): void {
+  if (!values.event) errors.event = "Choose an event column.";
+  else if (values.event === values.variable) errors.event = "The event column must differ from the time variable.";
+  const confidence = decimal(values.confidence);
+  if (confidence === null || confidence <= 0 || confidence >= 1) {
+    errors.confidence = "The confidence level must be greater than 0 and less than 1, for example 0.95.";
+  }
+}
+
+const VARIABLE_REQUIRED: Partial<Record<AnalysisName, string>> = {
+  ols: "Choose an outcome.",
+  logistic: "Choose an outcome.",
+  crosstab: "Choose a row variable.",
+  kaplan_meier: "Choose a time variable.",
+};
 
 export const NO_DP_FOR_ITERATIVE =
   "Differential privacy is not available for logistic regression: it runs one secure sum per Newton iteration, while the noise is calibrated to a single release, and Newton steps on noisy sums would not settle on the answer.";
@@ -247,11 +375,18 @@ function covariateProblems(values: WizardValues): string | undefined {
   if (covariates.length > MAX_COVARIATES) return `A regression takes at most ${MAX_COVARIATES} covariates.`;
   const problems: string[] = [];
   if (covariates.some((covariate) => covariate.name === values.variable)) problems.push("The outcome cannot also be a covariate.");
-  for (const covariate of covariates) {
-    const lo = decimal(covariate.lo);
-    const hi = decimal(covariate.hi);
-    if (lo === null || hi === null) problems.push(`Enter both bounds of ${covariate.name} as numbers.`);
-    else if (lo >= hi) problems.push(`The upper bound of ${covariate.name} must be greater than its lower bound.`);
+  const bounds = boundProblems(covariates);
+  if (bounds) problems.push(bounds);
+  return problems.length > 0 ? problems.join(" ") : undefined;
+}
+
+function boundProblems(variables: CovariateValues[]): string | undefined {
+  const problems: string[] = [];
+  for (const variable of variables) {
+    const lo = decimal(variable.lo);
+    const hi = decimal(variable.hi);
+    if (lo === null || hi === null) problems.push(`Enter both bounds of ${variable.name} as numbers.`);
+    else if (lo >= hi) problems.push(`The upper bound of ${variable.name} must be greater than its lower bound.`);
   }
   return problems.length > 0 ? problems.join(" ") : undefined;
 }
@@ -279,7 +414,7 @@ export function validateWizard(values: WizardValues): WizardErrors {
   const errors: WizardErrors = {};
   const n = values.participants.length + 1;
 
-  if (!values.variable) errors.variable = isRegression(values.analysis) ? "Choose an outcome." : "Choose a variable.";
+  if (hasVariable(values.analysis) && !values.variable) errors.variable = VARIABLE_REQUIRED[values.analysis] ?? "Choose a variable.";
   if (usesBounds(values.analysis)) {
     const lo = decimal(values.lo);
     const hi = decimal(values.hi);
@@ -287,10 +422,16 @@ export function validateWizard(values: WizardValues): WizardErrors {
     if (hi === null) errors.hi = "Enter the upper bound as a number.";
     if (lo !== null && hi !== null && lo >= hi) errors.hi = "The upper bound must be greater than the lower bound.";
   }
-  if (values.analysis === "histogram") {
+  if (values.analysis === "histogram" || values.analysis === "kaplan_meier") {
     const bins = integer(values.bins);
-    if (bins === null || bins < 1 || bins > 10_000) errors.bins = "Enter a whole number of bins from 1 to 10,000.";
+    if (bins === null || bins < 1 || bins > MAX_BINS) errors.bins = "Enter a whole number of bins from 1 to 10,000.";
   }
+  if (values.analysis === "crosstab") crosstabProblems(values, errors);
+  if (values.analysis === "covariance") {
+    const problems = covarianceProblems(values.variables);
+    if (problems) errors.variables = problems;
+  }
+  if (values.analysis === "kaplan_meier") survivalProblems(values, errors);
   if (isRegression(values.analysis)) {
     const problems = covariateProblems(values);
     if (problems) errors.covariates = problems;
@@ -332,9 +473,23 @@ function paramsOf(values: WizardValues): Record<string, unknown> {
       return { outcome: variable, covariates };
     case "logistic":
       return { outcome: values.variable, covariates, max_iterations: Number(values.maxIterations) };
+    case "crosstab":
+      return {
+        row: { name: values.variable, categories: categoriesFor(values.rowCategories) },
+        column: { name: values.column, categories: categoriesFor(values.columnCategories) },
+      };
+    case "covariance":
+      return { variables: values.variables.map((item) => ({ name: item.name, lo: Number(item.lo), hi: Number(item.hi) })) };
+    case "kaplan_meier":
+      return { time: variable, event: values.event, bins: Number(values.bins), confidence: Number(values.confidence) };
     default:
       return { variable };
   }
+}
+
+function categoriesFor(text: string): (string | number)[] {
+  const parsed = parseCategories(text);
+  return "categories" in parsed ? parsed.categories : [];
 }
 
 function privacyOf(values: WizardValues): Pick<ComputationSpec, "epsilon" | "delta" | "dp_mode"> {
@@ -376,6 +531,16 @@ const SERVER_FIELDS: [RegExp, WizardField][] = [
   [/^params\.outcome(\.name)?$/, "variable"],
   [/^params\.covariates(\..+)?$/, "covariates"],
   [/^params\.max_iterations$/, "maxIterations"],
+  [/^params\.row\.categories(\..+)?$/, "rowCategories"],
+  [/^params\.row(\.name)?$/, "variable"],
+  [/^params\.column\.categories(\..+)?$/, "columnCategories"],
+  [/^params\.column(\.name)?$/, "column"],
+  [/^params\.variables(\..+)?$/, "variables"],
+  [/^params\.time\.name$/, "variable"],
+  [/^params\.time\.lo$/, "lo"],
+  [/^params\.time(\.hi)?$/, "hi"],
+  [/^params\.event$/, "event"],
+  [/^params\.confidence$/, "confidence"],
   [/^participants(\.\d+)?$/, "participants"],
   [/^protocol$/, "protocol"],
   [/^threshold$/, "threshold"],

@@ -14,10 +14,16 @@ interface Props {
   outcome: string;
   error?: string;
   onChange: (covariates: CovariateValues[]) => void;
+  /** For a list of bounded variables other than a regression's covariates: its legend, help, and the most it takes. */
+  legend?: string;
+  hint?: string;
+  max?: number;
+  /** What one item is called: "covariate" or "variable". */
+  noun?: string;
 }
 
-/** A regression's covariates, each with the bounds its values are clipped to. */
-export function CovariatesField({ columns, covariates, outcome, error, onChange }: Props) {
+/** A regression's covariates (or a covariance's variables), each with the bounds its values are clipped to. */
+export function CovariatesField({ columns, covariates, outcome, error, onChange, legend, hint, max = MAX_COVARIATES, noun = "covariate" }: Props) {
   const id = useId();
   const [choice, setChoice] = useState("");
   const chosen = new Set(covariates.map((covariate) => covariate.name));
@@ -35,10 +41,14 @@ export function CovariatesField({ columns, covariates, outcome, error, onChange 
 
   return (
     <fieldset className="space-y-3" aria-describedby={`${id}-hint${error ? ` ${id}-error` : ""}`}>
-      <legend className="text-sm font-medium text-slate-800">Covariates</legend>
+      <legend className="text-sm font-medium text-slate-800">{legend ?? "Covariates"}</legend>
       <p id={`${id}-hint`} className="text-sm text-slate-600">
-        The explanatory variables, up to {MAX_COVARIATES}. Values outside a covariate&apos;s bounds are counted as the nearest bound; narrow
-        bounds keep the protocol&apos;s numbers small. An intercept is always included.
+        {hint ?? (
+          <>
+            The explanatory variables, up to {MAX_COVARIATES}. Values outside a covariate&apos;s bounds are counted as the nearest bound; narrow
+            bounds keep the protocol&apos;s numbers small. An intercept is always included.
+          </>
+        )}
       </p>
       {covariates.length > 0 && (
         <ul className="space-y-3">
@@ -70,8 +80,8 @@ export function CovariatesField({ columns, covariates, outcome, error, onChange 
       )}
       <div className="flex flex-wrap items-end gap-3">
         <div className="min-w-64 flex-1">
-          <SelectField label="Covariate to add" value={choice} onChange={(event) => setChoice(event.target.value)}>
-            <option value="">Choose a covariate…</option>
+          <SelectField label={`${capitalized(noun)} to add`} value={choice} onChange={(event) => setChoice(event.target.value)}>
+            <option value="">Choose a {noun}…</option>
             {available.map((column) => (
               <option key={column.name} value={column.name}>
                 {column.label} ({column.name})
@@ -79,8 +89,8 @@ export function CovariatesField({ columns, covariates, outcome, error, onChange 
             ))}
           </SelectField>
         </div>
-        <Button variant="secondary" onClick={add} disabled={!choice || covariates.length >= MAX_COVARIATES}>
-          Add covariate
+        <Button variant="secondary" onClick={add} disabled={!choice || covariates.length >= max}>
+          {`Add ${noun}`}
         </Button>
       </div>
       {error && (
@@ -90,4 +100,8 @@ export function CovariatesField({ columns, covariates, outcome, error, onChange 
       )}
     </fieldset>
   );
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -8,17 +8,23 @@ import { SelectField, TextField } from "@/components/Field";
 import { Loading } from "@/components/Loading";
 import { PageHeader } from "@/components/PageHeader";
 import { CovariatesField } from "@/components/wizard/CovariatesField";
+import { CrosstabFields } from "@/components/wizard/CrosstabFields";
 import { PrivacyFields } from "@/components/wizard/PrivacyFields";
+import { SurvivalFields } from "@/components/wizard/SurvivalFields";
 import { computations, datasets } from "@/lib/hdx";
 import { useAction, useResource } from "@/lib/hooks";
 import { useSession } from "@/lib/session";
 import type { ProtocolName } from "@/lib/types";
 import {
   ANALYSES,
+  COVARIANCE_VARIABLES,
   INITIAL_VALUES,
   MAX_ITERATIONS,
   MIN_K,
   PROTOCOLS,
+  categoricalColumns,
+  flagColumns,
+  hasVariable,
   isRegression,
   numericColumns,
   placeServerErrors,
@@ -27,6 +33,7 @@ import {
   validateWizard,
   variableColumns,
   withAnalysis,
+  withColumn,
   withVariable,
   type AnalysisName,
   type WizardErrors,
@@ -42,6 +49,8 @@ export default function NewComputationPage() {
   const [checked, setChecked] = useState<WizardErrors>({});
   const create = useAction(computations.initialize);
   const numeric = useMemo(() => numericColumns(catalog.data ?? []), [catalog.data]);
+  const categorical = useMemo(() => categoricalColumns(catalog.data ?? []), [catalog.data]);
+  const flags = useMemo(() => flagColumns(catalog.data ?? []), [catalog.data]);
   const columns = useMemo(() => variableColumns(values.analysis, catalog.data ?? []), [values.analysis, catalog.data]);
   const server = useMemo(() => placeServerErrors(create.error?.fieldErrors ?? []), [create.error]);
   const errors: WizardErrors = { ...server.errors, ...checked };
@@ -55,7 +64,13 @@ export default function NewComputationPage() {
 
   const chooseVariable = (name: string) => {
     setValues((current) => withVariable(current, name, columns.find((item) => item.name === name)));
-    setChecked((current) => ({ ...current, variable: undefined, lo: undefined, hi: undefined }));
+    setChecked((current) => ({ ...current, variable: undefined, lo: undefined, hi: undefined, rowCategories: undefined }));
+    create.clearError();
+  };
+
+  const chooseColumn = (name: string) => {
+    setValues((current) => withColumn(current, name, categorical.find((item) => item.name === name)));
+    setChecked((current) => ({ ...current, column: undefined, columnCategories: undefined }));
     create.clearError();
   };
 
@@ -70,6 +85,12 @@ export default function NewComputationPage() {
       bins: undefined,
       covariates: undefined,
       maxIterations: undefined,
+      rowCategories: undefined,
+      column: undefined,
+      columnCategories: undefined,
+      variables: undefined,
+      event: undefined,
+      confidence: undefined,
       privacy: undefined,
     }));
     create.clearError();
@@ -108,12 +129,11 @@ export default function NewComputationPage() {
 
   const column = columns.find((item) => item.name === values.variable);
   const regression = isRegression(values.analysis);
+  const variableText = VARIABLE_TEXT[values.analysis] ?? DEFAULT_VARIABLE_TEXT;
   const variableHint =
     values.analysis === "logistic"
       ? "A yes/no (0/1) column of the data catalog: the outcome whose odds the covariates explain."
-      : regression
-        ? "A numeric column of the data catalog: the outcome the covariates explain."
-        : "A numeric column of the data catalog.";
+      : variableText.hint;
   const protocol = PROTOCOLS.find((item) => item.value === values.protocol);
   const others = organizations.data?.items ?? [];
 
@@ -162,23 +182,41 @@ export default function NewComputationPage() {
               </option>
             ))}
           </SelectField>
-          <SelectField
-            label={regression ? "Outcome" : "Variable"}
-            value={values.variable}
-            required
-            onChange={(event) => chooseVariable(event.target.value)}
-            hint={column ? `${column.label}${column.unit ? ` (${column.unit})` : ""}` : variableHint}
-            error={errors.variable}
-          >
-            <option value="" disabled>
-              {regression ? "Choose an outcome…" : "Choose a variable…"}
-            </option>
-            {columns.map((item) => (
-              <option key={item.name} value={item.name}>
-                {item.label} ({item.name})
+          {hasVariable(values.analysis) && (
+            <SelectField
+              label={variableText.label}
+              value={values.variable}
+              required
+              onChange={(event) => chooseVariable(event.target.value)}
+              hint={column ? `${column.label}${column.unit ? ` (${column.unit})` : ""}` : variableHint}
+              error={errors.variable}
+            >
+              <option value="" disabled>
+                {variableText.prompt}
               </option>
-            ))}
-          </SelectField>
+              {columns.map((item) => (
+                <option key={item.name} value={item.name}>
+                  {item.label} ({item.name})
+                </option>
+              ))}
+            </SelectField>
+          )}
+          {values.analysis === "crosstab" && (
+            <CrosstabFields values={values} errors={errors} columns={categorical} set={set} chooseColumn={chooseColumn} />
+          )}
+          {values.analysis === "covariance" && (
+            <CovariatesField
+              columns={numeric}
+              covariates={values.variables}
+              outcome=""
+              error={errors.variables}
+              onChange={(variables) => set("variables", variables)}
+              legend="Variables"
+              noun="variable"
+              max={COVARIANCE_VARIABLES.max}
+              hint={`From ${COVARIANCE_VARIABLES.min} to ${COVARIANCE_VARIABLES.max} numeric variables, bounded by the data catalog's plausible range. Values outside a variable's bounds are counted as the nearest bound; only records with all the variables are used.`}
+            />
+          )}
           {usesBounds(values.analysis) && (
             <div className="grid gap-4 sm:grid-cols-2">
               <TextField
@@ -201,17 +239,22 @@ export default function NewComputationPage() {
               />
             </div>
           )}
-          {values.analysis === "histogram" && (
+          {(values.analysis === "histogram" || values.analysis === "kaplan_meier") && (
             <TextField
               label="Number of bins"
               inputMode="numeric"
               value={values.bins}
               required
               onChange={(event) => set("bins", event.target.value)}
-              hint="Equal-width bins between the bounds."
+              hint={
+                values.analysis === "histogram"
+                  ? "Equal-width bins between the bounds."
+                  : "Equal time intervals between the bounds; the curve takes one step per interval. Up to 10,000."
+              }
               error={errors.bins}
             />
           )}
+          {values.analysis === "kaplan_meier" && <SurvivalFields values={values} errors={errors} columns={flags} set={set} />}
           {regression && (
             <CovariatesField
               columns={numeric}
@@ -322,3 +365,21 @@ export default function NewComputationPage() {
     </>
   );
 }
+
+const DEFAULT_VARIABLE_TEXT = { label: "Variable", prompt: "Choose a variable…", hint: "A numeric column of the data catalog." };
+
+/** How the Variable field is named and explained for analyses that give it another role. */
+const VARIABLE_TEXT: Partial<Record<AnalysisName, { label: string; prompt: string; hint: string }>> = {
+  ols: { label: "Outcome", prompt: "Choose an outcome…", hint: "A numeric column of the data catalog: the outcome the covariates explain." },
+  logistic: { label: "Outcome", prompt: "Choose an outcome…", hint: "" },
+  crosstab: {
+    label: "Row variable",
+    prompt: "Choose a row variable…",
+    hint: "A categorical or yes/no column of the data catalog: the table's rows.",
+  },
+  kaplan_meier: {
+    label: "Time variable",
+    prompt: "Choose a time variable…",
+    hint: "A numeric column of the data catalog: the time from the start of follow-up to the event, or to when the person was last seen.",
+  },
+};

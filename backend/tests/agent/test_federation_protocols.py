@@ -244,16 +244,17 @@ def test_the_computation_completes_across_an_exchange_restart_between_rounds(fed
     assert all(member.process.poll() is None for member in fed.members), fed.agent_logs()
 
 
-def test_shamir_party_killed_after_its_round_1_upload_is_still_counted(fed: Federation) -> None:
-    """Its shares went to the others in round 1, so their partial sums include its data: the result is
-    the mean over all 442 patients, from the 2 = t partials of the parties still there."""
-    dead = fed.members[2]
+def lost_after_round_1(
+    fed: Federation, protocol: str, dead: Member, survivors_sent: str
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A secure mean of BMI (t = 2) in which `dead` posts its round-1 message and never runs again, as
+    if killed there; once the others have sent round 2 the exchange restarts after the round deadline.
+    Returns the computation as it stalled, as it ended, and its released result."""
+    alive = [member for member in fed.members if member is not dead]
     with agents_restored(fed):
         stop_agents(fed, [dead])
-        computation_id = start(fed, "mean", BMI, "shamir", threshold=2, deadlines=SHORT_ROUNDS)
-        # Its agent stops after the upload, as if killed there: it never runs again in this computation.
+        computation_id = start(fed, "mean", BMI, protocol, threshold=2, deadlines=SHORT_ROUNDS)
         deliver_round_1_only(fed, computation_id, [dead])
-        alive = fed.members[:2]
         stalled = wait_until(
             fed,
             computation_id,
@@ -261,13 +262,22 @@ def test_shamir_party_killed_after_its_round_1_upload_is_still_counted(fed: Fede
                 now["current_round"] == 2
                 and all(party(now, member)["status"] == "submitted" for member in alive)
             ),
-            "the partial sums of the surviving parties",
+            survivors_sent,
         )
-        assert party(stalled, dead)["status"] == "accepted"
         restart_after_round_deadline(fed, stalled, [dead])
         ended = finished(fed, computation_id)
-        outcome = released(fed, ended)
+        return stalled, ended, released(fed, ended)
 
+
+def test_shamir_party_killed_after_its_round_1_upload_is_still_counted(fed: Federation) -> None:
+    """Its shares went to the others in round 1, so their partial sums include its data: the result is
+    the mean over all 442 patients, from the 2 = t partials of the parties still there."""
+    dead = fed.members[2]
+    stalled, ended, outcome = lost_after_round_1(
+        fed, "shamir", dead, "the partial sums of the surviving parties"
+    )
+
+    assert party(stalled, dead)["status"] == "accepted"
     assert party(ended, dead)["status"] == "dropped"
     bmi = fed.pooled.get_column("bmi").to_numpy()
     assert outcome["protection"]["parties"] == [1, 2, 3]
@@ -281,25 +291,12 @@ def test_secagg_party_killed_before_its_masked_input_is_left_out(fed: Federation
     """Round 1 shared its key and seed; it died before round 2, so the survivors reveal its mask key's
     shares and the sum covers the two others' patients only."""
     dead = fed.members[2]
-    with agents_restored(fed):
-        stop_agents(fed, [dead])
-        computation_id = start(fed, "mean", BMI, "secagg", threshold=2, deadlines=SHORT_ROUNDS)
-        deliver_round_1_only(fed, computation_id, [dead])
-        alive = fed.members[:2]
-        stalled = wait_until(
-            fed,
-            computation_id,
-            lambda now: (
-                now["current_round"] == 2
-                and all(party(now, member)["status"] == "submitted" for member in alive)
-            ),
-            "the masked inputs of the surviving parties",
-        )
-        assert party(stalled, dead)["status"] == "accepted"
-        restart_after_round_deadline(fed, stalled, [dead])
-        ended = finished(fed, computation_id)
-        outcome = released(fed, ended)
+    alive = fed.members[:2]
+    stalled, ended, outcome = lost_after_round_1(
+        fed, "secagg", dead, "the masked inputs of the surviving parties"
+    )
 
+    assert party(stalled, dead)["status"] == "accepted"
     assert party(ended, dead)["status"] == "dropped"
     survivors = sorted(party(ended, member)["party_index"] for member in alive)
     assert outcome["protection"]["parties"] == survivors

@@ -39,8 +39,10 @@ from __future__ import annotations
 
 import hashlib
 import operator
+import os
 import struct
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,10 +290,38 @@ def private_key_from_bytes(data: bytes) -> PaillierPrivateKey:
     return PaillierPrivateKey(PaillierPublicKey(p * q), p, q)
 
 
-def _obfuscators(public_key: PaillierPublicKey, count: int) -> list[int]:
-    """r^n mod n^2 for fresh random r: the whole cost of a Paillier encryption."""
+def encryption_threads() -> int:
+    """Threads that compute obfuscators: the CPUs this process may use, at most 16, or
+    HDX_PAILLIER_THREADS when set (1 turns parallel encryption off)."""
+    configured = os.environ.get("HDX_PAILLIER_THREADS", "").strip()
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            raise ParameterError(
+                f"HDX_PAILLIER_THREADS must be a positive integer, got {configured!r}"
+            ) from None
+    return max(
+        1, min(16, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    )
+
+
+def _obfuscators(public_key: PaillierPublicKey, count: int, threads: int | None = None) -> list[int]:
+    """r^n mod n^2 for fresh random r: the whole cost of a Paillier encryption.
+
+    gmpy2's powmod_base_list releases the interpreter lock, so the exponentiations run on several
+    cores at once when the nonces are split between threads (each nonce is still used once)."""
     nonces = [public_key.get_random_lt_n() for _ in range(count)]
-    return [int(x) for x in gmpy2.powmod_base_list(nonces, public_key.n, public_key.nsquare)]
+    parts = max(1, min(count, threads if threads is not None else encryption_threads()))
+    if parts == 1:
+        return [int(x) for x in gmpy2.powmod_base_list(nonces, public_key.n, public_key.nsquare)]
+    size = -(-count // parts)
+    groups = [nonces[start : start + size] for start in range(0, count, size)]
+    with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="hdx-paillier") as pool:
+        results = pool.map(
+            lambda group: gmpy2.powmod_base_list(group, public_key.n, public_key.nsquare), groups
+        )
+        return [int(x) for result in results for x in result]
 
 
 class ObfuscatorPool:
@@ -302,15 +332,16 @@ class ObfuscatorPool:
     reveals the plaintext of the ciphertext it went into) and do not share it between threads.
     """
 
-    def __init__(self, public_key: PaillierPublicKey) -> None:
+    def __init__(self, public_key: PaillierPublicKey, threads: int | None = None) -> None:
         self.public_key = public_key
+        self.threads = threads
         self._ready: list[int] = []
 
     def __len__(self) -> int:
         return len(self._ready)
 
     def fill(self, count: int) -> None:
-        self._ready.extend(_obfuscators(self.public_key, count))
+        self._ready.extend(_obfuscators(self.public_key, count, self.threads))
 
     def take(self, count: int) -> list[int]:
         if count > len(self._ready):

@@ -309,3 +309,40 @@ def test_signed_fixed_point_sums_with_a_2048_bit_key() -> None:
     assert np.allclose(
         decode(np.array(sums, dtype=np.int64), frac_bits), sum(inputs), atol=parties * 2.0**-16
     )
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+def test_obfuscators_split_between_threads_are_fresh_encryptions_of_zero(keys: KeyPair, threads: int) -> None:
+    public, private = keys
+    pool = ObfuscatorPool(public, threads=threads)
+    pool.fill(5)
+    obfuscators = pool.take(5)
+    assert len(obfuscators) == 5
+    assert len(set(obfuscators)) == 5
+    # r^n mod n^2 is an encryption of 0: any other value would shift the plaintext it multiplies.
+    assert [private.raw_decrypt(r) for r in obfuscators] == [0] * 5
+    assert all(1 < r < public.nsquare for r in obfuscators)
+
+
+def test_encryption_with_several_threads_decrypts_like_one(keys: KeyPair) -> None:
+    public, private = keys
+    spec = PackingSpec(value_bits=40, max_parties=3)
+    values = [(i * 7_919) % (1 << 40) for i in range(4 * spec.slots(1024) + 3)]
+    single = encrypt_vector(public, values, spec, ObfuscatorPool(public, threads=1))
+    several = encrypt_vector(public, values, spec, ObfuscatorPool(public, threads=4))
+    assert decrypt_vector(private, single, spec) == decrypt_vector(private, several, spec) == values
+    assert set(single.ciphertexts).isdisjoint(several.ciphertexts)
+
+
+def test_encryption_threads_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hdx.crypto.paillier import encryption_threads
+
+    monkeypatch.setenv("HDX_PAILLIER_THREADS", "3")
+    assert encryption_threads() == 3
+    monkeypatch.setenv("HDX_PAILLIER_THREADS", "0")
+    assert encryption_threads() == 1
+    monkeypatch.setenv("HDX_PAILLIER_THREADS", "many")
+    with pytest.raises(ParameterError, match="HDX_PAILLIER_THREADS"):
+        encryption_threads()
+    monkeypatch.delenv("HDX_PAILLIER_THREADS")
+    assert 1 <= encryption_threads() <= 16

@@ -474,7 +474,7 @@ def encrypt_vector(
         raise ParameterError("the obfuscator pool belongs to another public key")
     headroom = spec.headroom_bits
     plaintexts = [_pack([(ints[i], widths[i] + headroom) for i in chunk]) for chunk in chunks]
-    obfuscators = (pool or ObfuscatorPool(public_key)).take(len(plaintexts))
+    obfuscators = (pool if pool is not None else ObfuscatorPool(public_key)).take(len(plaintexts))
     nsquare = gmpy2.mpz(public_key.nsquare)
     # raw_encrypt with r = 1 is phe's unobfuscated encryption g^m = 1 + m*n; the fresh r^n makes it
     # a full encryption, exactly as phe's EncryptedNumber.obfuscate does.

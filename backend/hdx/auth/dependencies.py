@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hdx.auth import tokens
+from hdx.auth import repository, tokens
 from hdx.auth.models import Role, User
 from hdx.auth.permissions import Action, allowed
 from hdx.config import Settings, get_settings
@@ -38,13 +38,27 @@ async def _current_user(
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Not authenticated: send 'Authorization: Bearer <access token>'")
-    claims = tokens.decode(settings, credentials.credentials, "access")
-    user = await session.get(User, claims.subject)
+    user, _ = await user_for_access_token(session, settings, credentials.credentials)
+    return user
+
+
+async def user_for_access_token(
+    session: AsyncSession, settings: Settings, token: str
+) -> tuple[User, tokens.TokenClaims]:
+    """The account an access token speaks for, after every check: signature, expiry, account,
+    password changes (token version) and the end of its sign-in (sign-out, refresh token reuse)."""
+    claims = tokens.decode(settings, token, "access")
+    user = await repository.user_by_id(session, claims.subject)
     if user is None or not user.active:
         raise Unauthorized("Account is not active")
     if claims.version != user.token_version:
         raise Unauthorized("Token was revoked; sign in again")
-    return user
+    # Tokens minted outside a sign-in (operator tools) name no family; those of a sign-in all do.
+    if claims.family is not None and not await repository.sign_in_is_live(session, claims.family, user.id):
+        raise Unauthorized(
+            "This sign-in has ended (signed out, or its refresh token was used twice); sign in again"
+        )
+    return user, claims
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]

@@ -14,6 +14,7 @@ from hdx.auth.models import OtpPurpose, User
 from hdx.auth.permissions import Action
 from hdx.auth.schemas import (
     ChangePasswordRequest,
+    EmailCheckRequest,
     EmailCheckResponse,
     EmailRequest,
     LoginRequest,
@@ -97,6 +98,10 @@ async def _body_or_cookie(request: Request, cookie: str | None) -> str:
     status_code=status.HTTP_201_CREATED,
     response_model=RegisterResponse,
     openapi_extra=form_or_json(RegisterRequest),
+    # Registering mails a verification code, so it counts in the same per-address window as
+    # /send-otp and /verify-otp: alternating the three cannot send more code mails. The window
+    # (5/minute by default) leaves room to register and then verify. No per-account count: a
+    # second registration of one address is refused (409) before any mail is sent.
     dependencies=[Depends(limit("otp"))],
 )
 async def register(request: Request, session: SessionDep, mailer: MailerDep) -> RegisterResponse:
@@ -168,11 +173,12 @@ async def me(session: SessionDep, user: Annotated[User, Permit(Action.profile_re
     return await service.user_out(session, user)
 
 
-@router.put("/update-profile", response_model=UserOut)
+@router.put("/update-profile", response_model=UserOut, openapi_extra=form_or_json(ProfileUpdate))
 async def update_profile(
-    data: ProfileUpdate, session: SessionDep, user: Annotated[User, Permit(Action.profile_update)]
+    request: Request, session: SessionDep, user: Annotated[User, Permit(Action.profile_update)]
 ) -> UserOut:
-    """Change your own name or phone. Role, organization and email are not editable here."""
+    """Change your own name or phone (form or JSON). Role, organization and email are not editable here."""
+    data = await read_body(request, ProfileUpdate)
     await service.update_profile(
         session, user, full_name=data.full_name, phone=data.phone, fields=data.model_fields_set
     )
@@ -214,8 +220,9 @@ async def verify_otp(
 
 
 @router.post("/verify-email", response_model=EmailCheckResponse)
-async def verify_email(data: EmailRequest) -> EmailCheckResponse:
-    """Check an address without sending mail: syntax, a deliverable form, and disposable providers."""
+async def verify_email(data: EmailCheckRequest) -> EmailCheckResponse:
+    """Check the form of an address without sending mail: syntax, a deliverable form, and disposable
+    providers. It verifies no account: that is POST /verify-otp with the mailed code."""
     check = check_email(data.email)
     return EmailCheckResponse(valid=check.valid, reasons=check.reasons, normalized=check.normalized)
 

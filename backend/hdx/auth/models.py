@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hdx.db import IdMixin, Model, TimestampMixin, UTCDateTime
@@ -38,6 +38,9 @@ class User(IdMixin, TimestampMixin, Model):
     token_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The 30-second time step of the last accepted TOTP code: a code of that step or an earlier
+    # one is refused, so every code works once (RFC 6238, section 5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

@@ -40,13 +40,13 @@ def password_problems(password: str, *, email: str | None = None) -> list[str]:
     return problems
 
 
-def check_password_policy(password: str, *, email: str | None = None) -> None:
-    """Raise 422 listing every rule `password` breaks."""
+def check_password_policy(password: str, *, email: str | None = None, field: str = "password") -> None:
+    """Raise 422 listing every rule `password` breaks, under `field` (the body field that held it)."""
     problems = password_problems(password, email=email)
     if problems:
         raise Unprocessable(
             "Password does not meet the policy: " + "; ".join(problems),
-            detail=[{"field": "password", "message": problem} for problem in problems],
+            detail=[{"field": field, "message": problem} for problem in problems],
         )
 
 

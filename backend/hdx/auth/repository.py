@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,20 @@ async def user_by_id(session: AsyncSession, user_id: str) -> User | None:
 async def add(session: AsyncSession, obj: object) -> None:
     session.add(obj)
     await session.flush()
+
+
+async def claim_totp_step(session: AsyncSession, user_id: str, step: int) -> bool:
+    """Record `step` as the user's last accepted TOTP step; False when it is not later than the last.
+
+    One conditional UPDATE: of two sign-ins presenting the same code at once, the second waits for
+    the first's row lock and then finds the step taken.
+    """
+    result = await session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+    )
+    return _rowcount(result) == 1
 
 
 # One-time codes
@@ -111,6 +125,21 @@ async def claim_refresh(session: AsyncSession, token_id: str, now: datetime) -> 
             .values(used_at=now)
         )
         return _rowcount(result) == 1
+
+
+async def sign_in_is_live(session: AsyncSession, family_id: str, user_id: str) -> bool:
+    """Whether the sign-in (refresh family) `family_id` of `user_id` exists and was not revoked.
+
+    One lookup on the family_id index, run for every request made with an access token.
+    """
+    links, revoked = (
+        await session.execute(
+            select(func.count(), func.count(RefreshToken.revoked_at)).where(
+                RefreshToken.family_id == family_id, RefreshToken.user_id == user_id
+            )
+        )
+    ).one()
+    return bool(links) and not revoked
 
 
 async def revoke_family_now(session: AsyncSession, family_id: str, now: datetime) -> None:

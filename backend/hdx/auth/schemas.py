@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -12,11 +12,16 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
+from hdx.auth.emails import check_email
 from hdx.auth.models import OtpPurpose, Role
+from hdx.auth.passwords import password_problems
 from hdx.organizations.models import OrganizationType
 
 # Long enough for any policy-conforming password; the policy itself reports the 12..128 rule clearly.
@@ -44,11 +49,37 @@ class RegisterRequest(BaseModel):
     privacy_accepted: bool
     full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
+    # Every field is checked here, the address and the password policy included, so that one answer
+    # lists every problem of the body, each under its own field.
+
+    @field_validator("email")
+    @classmethod
+    def _deliverable(cls, value: str) -> str:
+        check = check_email(value)
+        if not check.valid or check.normalized is None:
+            raise PydanticCustomError(
+                "email_not_accepted",
+                "Email address is not accepted: {reasons}",
+                {"reasons": "; ".join(check.reasons)},
+            )
+        return check.normalized
+
+    @field_validator("password")
+    @classmethod
+    def _policy(cls, value: str, info: ValidationInfo) -> str:
+        # `email` comes first, so it is here when it was valid (the name-part rule needs it).
+        problems = password_problems(value, email=info.data.get("email"))
+        if problems:
+            raise PydanticCustomError("password_policy", "{problems}", {"problems": "; ".join(problems)})
+        return value
+
     @field_validator("privacy_accepted")
     @classmethod
     def _must_accept(cls, value: bool) -> bool:
         if not value:
-            raise ValueError("the privacy policy must be accepted to register")
+            raise PydanticCustomError(
+                "privacy_not_accepted", "The privacy policy must be accepted to register"
+            )
         return value
 
 
@@ -129,6 +160,23 @@ class VerifyOtpRequest(BaseModel):
 
 class EmailRequest(BaseModel):
     email: Email
+
+
+class EmailCheckRequest(BaseModel):
+    """POST /verify-email checks the form of an address; it never verifies an account."""
+
+    email: Email
+    # Not part of the body: a client sending a mailed code here means POST /verify-otp.
+    code: SkipJsonSchema[Any] = None
+
+    @field_validator("code")
+    @classmethod
+    def _no_code(cls, value: object) -> None:
+        raise PydanticCustomError(
+            "code_not_accepted",
+            "POST /verify-email only checks the form of an address and verifies no account; "
+            "to verify an account, send the address and the mailed code to POST /verify-otp",
+        )
 
 
 class EmailCheckResponse(BaseModel):

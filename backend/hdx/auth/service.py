@@ -67,9 +67,12 @@ async def _add_user(session: AsyncSession, user: User) -> None:
 
 
 async def register(session: AsyncSession, mailer: Mailer, data: RegisterRequest) -> tuple[Organization, User]:
-    """Create an organization and its first user (org_admin), and mail the email verification code."""
-    email = _deliverable_email(data.email)
-    check_password_policy(data.password, email=email)
+    """Create an organization and its first user (org_admin), and mail the email verification code.
+
+    `data` was validated whole (RegisterRequest): the address is deliverable and normalized, and the
+    password meets the policy.
+    """
+    email = data.email
     if await organizations.organization_by_name(session, data.name) is not None:
         raise Conflict(f"An organization named '{data.name}' is already registered")
     if await repository.user_by_email(session, email) is not None:
@@ -151,9 +154,9 @@ async def login(
             "(POST /send-otp mails a new one), then sign in again"
         )
     try:
-        totp.check_login_code(settings, user, totp_code)
+        await totp.check_login_code(session, settings, user, totp_code)
     except Unauthorized as exc:
-        _login_failed(session, email, exc.error, user)
+        _login_failed(session, email, "totp_reused" if isinstance(exc, totp.ReusedTotp) else exc.error, user)
         raise
     user.last_login_at = utcnow()
     issued = await sessions.start(session, settings, user)
@@ -197,9 +200,10 @@ async def change_password(session: AsyncSession, user: User, *, current: str, ne
             persist_on_failure=True,
         )
         raise BadRequest("The current password is not correct")
-    check_password_policy(new, email=user.email)
+    check_password_policy(new, email=user.email, field="new_password")
     if new == current:
-        raise Unprocessable("The new password must differ from the current one")
+        message = "The new password must differ from the current one"
+        raise Unprocessable(message, detail=[{"field": "new_password", "message": message}])
     await _set_password(session, user, new)
     audit.record(session, "auth.password_change", actor=actor_of(user), target_type="user", target_id=user.id)
 
@@ -299,10 +303,10 @@ async def reset_password(
         user = await repository.user_by_id(session, claims.subject)
         if user is None or claims.version != user.token_version:
             raise Unauthorized("This reset token was already used or is no longer valid")
-        check_password_policy(new_password, email=user.email)
+        check_password_policy(new_password, email=user.email, field="new_password")
     elif email is not None and code is not None:
         # Check the policy first so a refused password does not burn the code.
-        check_password_policy(new_password, email=email)
+        check_password_policy(new_password, email=email, field="new_password")
         await otp.verify_code(session, settings, email=email, purpose=OtpPurpose.reset_password, code=code)
         found = await repository.user_by_email(session, email)
         if found is None:

@@ -51,6 +51,8 @@ async def _issue(
         token_type="access",
         lifetime=access_lifetime,
         version=user.token_version,
+        # The sign-in it belongs to: when that ends (sign-out, refresh token reuse), so does the token.
+        extra={"fam": family_id},
         now=now,
     )
     refresh_expires = min(

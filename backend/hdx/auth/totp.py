@@ -12,6 +12,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hdx.auth import repository
 from hdx.auth.dependencies import actor_of
 from hdx.auth.keys import derive_key
 from hdx.auth.models import User
@@ -30,6 +31,13 @@ class TotpRequired(Unauthorized):
 
 class InvalidTotp(Unauthorized):
     error = "invalid_totp"
+
+
+class ReusedTotp(InvalidTotp):
+    """A correct code that was already accepted once (a replay, or a second sign-in in one step)."""
+
+
+REUSED = "This two-factor code was already used; wait for the next code of your authenticator app"
 
 
 @dataclass(frozen=True)
@@ -57,14 +65,32 @@ def _open(settings: Settings, user: User) -> str:
         raise BadRequest("The stored TOTP secret cannot be read; disable and set up TOTP again") from exc
 
 
-def code_matches(settings: Settings, user: User, code: str) -> bool:
+def _matching_step(settings: Settings, user: User, code: str) -> int | None:
+    """The time step whose code `code` is, among the current one and one either side (clock drift
+    between the phone and the server); None when it is none of them."""
     if user.totp_secret_encrypted is None:
-        return False
-    # One step either side tolerates clock drift between the phone and the server.
-    return bool(pyotp.TOTP(_open(settings, user)).verify(code.strip(), valid_window=1))
+        return None
+    generator = pyotp.TOTP(_open(settings, user))
+    current = generator.timecode(utcnow())
+    matched = None
+    for step in (current - 1, current, current + 1):
+        # Constant time, on the NFKC form (any text is compared, never raises).
+        if pyotp.utils.strings_equal(code.strip(), generator.generate_otp(step)):
+            matched = step
+    return matched
 
 
-def check_login_code(settings: Settings, user: User, code: str | None) -> None:
+async def _use_code(session: AsyncSession, settings: Settings, user: User, code: str) -> str | None:
+    """Accept `code` once. None when accepted; otherwise why not ("wrong_code" or "reused_code")."""
+    step = _matching_step(settings, user, code)
+    if step is None:
+        return "wrong_code"
+    if not await repository.claim_totp_step(session, user.id, step):
+        return "reused_code"
+    return None
+
+
+async def check_login_code(session: AsyncSession, settings: Settings, user: User, code: str | None) -> None:
     if user.totp_enabled_at is None:
         return
     if not code:
@@ -72,7 +98,10 @@ def check_login_code(settings: Settings, user: User, code: str | None) -> None:
             "Two-factor authentication is on for this account: send the current code of your "
             "authenticator app as 'totp_code'"
         )
-    if not code_matches(settings, user, code):
+    refused = await _use_code(session, settings, user, code)
+    if refused == "reused_code":
+        raise ReusedTotp(REUSED)
+    if refused is not None:
         raise InvalidTotp("The two-factor code is not correct")
 
 
@@ -81,6 +110,7 @@ async def setup(session: AsyncSession, settings: Settings, user: User) -> TotpEn
         raise Conflict("Two-factor authentication is already on; disable it before enrolling again")
     secret = pyotp.random_base32()
     user.totp_secret_encrypted = _seal(settings, user.id, secret)
+    user.totp_last_step = None
     await session.flush()
     audit.record(session, "auth.totp_setup", actor=actor_of(user), target_type="user", target_id=user.id)
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
@@ -105,9 +135,14 @@ async def enable(session: AsyncSession, settings: Settings, user: User, code: st
         raise Conflict("Two-factor authentication is already on")
     if user.totp_secret_encrypted is None:
         raise BadRequest("Start with POST /auth/totp/setup to get a secret for your authenticator app")
-    if not code_matches(settings, user, code):
-        _refuse(session, user, "auth.totp_enable", "wrong_code")
-        raise BadRequest("The code is not correct; check the time on your device and try again")
+    refused = await _use_code(session, settings, user, code)
+    if refused is not None:
+        _refuse(session, user, "auth.totp_enable", refused)
+        raise BadRequest(
+            REUSED
+            if refused == "reused_code"
+            else "The code is not correct; check the time on your device and try again"
+        )
     user.totp_enabled_at = utcnow()
     await session.flush()
     audit.record(session, "auth.totp_enable", actor=actor_of(user), target_type="user", target_id=user.id)
@@ -119,10 +154,12 @@ async def disable(session: AsyncSession, settings: Settings, user: User, *, pass
     if not await verify_password(password, user.password_hash):
         _refuse(session, user, "auth.totp_disable", "wrong_password")
         raise BadRequest("The password is not correct")
-    if not code_matches(settings, user, code):
-        _refuse(session, user, "auth.totp_disable", "wrong_code")
-        raise BadRequest("The two-factor code is not correct")
+    refused = await _use_code(session, settings, user, code)
+    if refused is not None:
+        _refuse(session, user, "auth.totp_disable", refused)
+        raise BadRequest(REUSED if refused == "reused_code" else "The two-factor code is not correct")
     user.totp_secret_encrypted = None
     user.totp_enabled_at = None
+    user.totp_last_step = None
     await session.flush()
     audit.record(session, "auth.totp_disable", actor=actor_of(user), target_type="user", target_id=user.id)

@@ -17,14 +17,12 @@ from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from hdx.auth import repository as auth_repository
-from hdx.auth import tokens
+from hdx.auth.dependencies import user_for_access_token
 from hdx.auth.models import Role
 from hdx.auth.permissions import Action, allowed
 from hdx.computations import repository as computations_repository
 from hdx.computations.models import Computation, Participant, ParticipantStatus
 from hdx.config import Settings
-from hdx.exceptions import Unauthorized
 from hdx.realtime.bus import Event
 from hdx.realtime.schemas import ErrorCode
 
@@ -162,12 +160,7 @@ class Identity:
 
 async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Identity:
     """The same checks as an API request with this access token: signature, expiry, account, revocation."""
-    claims = tokens.decode(settings, token, "access")
-    user = await auth_repository.user_by_id(session, claims.subject)
-    if user is None or not user.active:
-        raise Unauthorized("Account is not active")
-    if claims.version != user.token_version:
-        raise Unauthorized("Token was revoked; sign in again")
+    user, claims = await user_for_access_token(session, settings, token)
     return Identity(user.id, user.organization_id, user.role, claims.expires_at)
 
 

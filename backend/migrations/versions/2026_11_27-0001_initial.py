@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 21:54:31.019446
+Create Date: 2026-11-28 02:12:33.270330
 """
 
 from collections.abc import Sequence
@@ -137,6 +137,7 @@ def upgrade() -> None:
         sa.Column("token_version", sa.Integer(), nullable=False),
         sa.Column("totp_secret_encrypted", sa.String(length=255), nullable=True),
         sa.Column("totp_enabled_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.Column("last_login_at", hdx.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),

@@ -129,6 +129,20 @@ async def test_verify_email_checks_an_address(
         assert any(reason in item for item in response.json()["reasons"]), response.json()
 
 
+async def test_verify_email_with_a_code_points_to_verify_otp(client: httpx.AsyncClient, inbox: Inbox) -> None:
+    await client.post("/register", json=registration(EMAIL, "Lakeside Lab"))
+    code = inbox.last_code(EMAIL)
+    response = await client.post("/verify-email", json={"email": EMAIL, "code": code})
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["detail"]
+    assert problem["field"] == "code"
+    assert "/verify-otp" in problem["message"]
+    # Nothing was verified, and the code still works where it belongs.
+    unverified = await client.post("/login", json={"email": EMAIL, "password": PASSWORD})
+    assert unverified.json()["error"] == "email_not_verified"
+    assert (await client.post("/verify-otp", json={"email": EMAIL, "code": code})).status_code == 200
+
+
 async def test_create_platform_admin(db: AsyncSession, client: httpx.AsyncClient) -> None:
     admin = await create_platform_admin(
         db, email="Root@Example-Health.org", password="Platform Keeper Lighthouse 9", full_name="Root"

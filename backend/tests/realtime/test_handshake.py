@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +13,7 @@ from hdx.auth import tokens
 from hdx.auth.models import Role, User
 from hdx.config import Settings
 from hdx.db import utcnow
-from tests.conftest import MakeUser
+from tests.conftest import TEST_PASSWORD, MakeUser
 from tests.realtime.conftest import ws_client
 
 pytestmark = pytest.mark.usefixtures("server")
@@ -144,3 +145,26 @@ async def test_a_platform_admin_gets_system_metrics_but_no_organization_channel(
         assert (await feed.next_type("ready"))["channels"] == ["system"]
         refused = await feed.subscribe("computation:00000000-0000-0000-0000-000000000000")
         assert (refused["type"], refused["code"]) == ("error", "forbidden")
+
+
+async def test_a_token_of_a_signed_out_sign_in_is_refused_with_1008(
+    server: str, client: httpx.AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user(Role.doctor)
+
+    async def sign_in() -> dict[str, str]:
+        response = await client.post("/login", json={"email": user.email, "password": TEST_PASSWORD})
+        assert response.status_code == 200, response.text
+        tokens: dict[str, str] = response.json()
+        return tokens
+
+    ended, other = await sign_in(), await sign_in()
+    async with ws_client(server, token=ended["access_token"]) as feed:
+        assert (await feed.next_type("ready"))["user_id"] == user.id
+    assert (await client.post("/logout", json={"refresh_token": ended["refresh_token"]})).status_code == 200
+    async with ws_client(server, token=ended["access_token"]) as feed:
+        code, reason = await feed.closed()
+    assert code == POLICY_VIOLATION
+    assert "signed out" in reason
+    async with ws_client(server, token=other["access_token"]) as feed:
+        assert (await feed.next_type("ready"))["user_id"] == user.id

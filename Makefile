@@ -38,8 +38,9 @@ frontend-test: $(FRONTEND_STAMP)
 migrate: setup
 	$(VENV)/bin/hdx migrate
 
+# HDX_HOST and HDX_PORT (environment or `make run HDX_PORT=8080`) choose the address.
 run: migrate frontend
-	$(VENV)/bin/hdx run --host 0.0.0.0 --port 8000
+	$(VENV)/bin/hdx run --host $(or $(HDX_HOST),0.0.0.0) --port $(or $(HDX_PORT),8000)
 
 lint: setup
 	cd backend && ../$(VENV)/bin/ruff check hdx tests ../bench && ../$(VENV)/bin/ruff format --check hdx tests ../bench
@@ -59,12 +60,10 @@ bench: setup
 	$(PY) bench/e2e.py
 	$(PY) bench/regression.py
 
-# Regenerates the initial migration from the models (the schema has not been released yet).
+# Regenerates the initial migration from the models (the schema has not been released yet). The file
+# keeps its name, and stays untouched when the models did not change (backend/migrations/regenerate.py).
 migration: setup
-	tmp=$$(mktemp -d) && rm -f backend/migrations/versions/*_initial.py && \
-	  cd backend && HDX_DATABASE_URL=sqlite+aiosqlite:///$$tmp/schema.db ../$(VENV)/bin/alembic revision --autogenerate --rev-id 0001 -m initial >/dev/null && \
-	  rm -rf $$tmp
-	cd backend && ../$(VENV)/bin/ruff format migrations/versions >/dev/null && ../$(VENV)/bin/ruff check --fix --select I,F401 migrations/versions >/dev/null || true
+	cd backend && ../$(VENV)/bin/python migrations/regenerate.py
 
 clean:
 	rm -rf $(VENV) var frontend/node_modules frontend/.next frontend/out

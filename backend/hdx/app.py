@@ -12,11 +12,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import SQLAlchemyError
 
 import hdx
+from hdx.computations.agent_endpoints import post_message, submit
 from hdx.config import Settings, get_settings
+from hdx.datasets.endpoints import upload
 from hdx.db import create_engine, create_sessionmaker
-from hdx.exceptions import install_error_handlers
+from hdx.exceptions import UnhandledErrorMiddleware, install_error_handlers
 from hdx.jobs.runner import start_jobs
 from hdx.jobs.work import JobContext, sweep
+from hdx.kit.bodylimit import BodyLimitMiddleware
 from hdx.kit.logging import configure_logging
 from hdx.kit.mail import Mailer
 from hdx.kit.middleware import RequestContextMiddleware
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 logger = logging.getLogger("hdx.app")
+
+# Endpoints that stream their bodies under limits of their own instead of HDX_MAX_BODY_BYTES:
+# agents' protocol messages (HDX_MAX_MESSAGE_BYTES) and uploads (HDX_MAX_UPLOAD_BYTES).
+OWN_BODY_LIMITS = (post_message, submit, upload)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -89,7 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_dashboard(app)
     # Order: the outermost middleware is added last. Request context must wrap everything.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, own_limits=OWN_BODY_LIMITS)
     app.add_middleware(DefaultRateLimitMiddleware, limiter_getter=lambda: app.state.rate_limiter)
+    # Inside CORS and the request context: a 500 or 503 still carries their headers.
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -43,7 +43,11 @@ def migrate() -> None:
 
 
 @app.command()
-def run(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+def run(
+    host: Annotated[str, typer.Option(envvar="HDX_HOST", help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="HDX_PORT", help="Port to listen on")] = 8000,
+    workers: int = 1,
+) -> None:
     """Serve the exchange (API, docs at /docs, dashboard at /)."""
     import uvicorn
 

@@ -46,9 +46,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     mail_from: str = "HDX <no-reply@hdx.local>"
 
-    cors_origins: list[str] = Field(
-        default_factory=lambda: ["http://localhost:3000", "http://localhost:8000"]
-    )
+    # Unset: the dashboard's dev server (`npm run dev`, port 3000) and `make run`'s address; outside
+    # production the dev server is also allowed under 127.0.0.1, the other name browsers open it by.
+    cors_origins: list[str] = Field(default_factory=list)
     rate_limit_default: str = "300/minute;5000/hour"
     rate_limit_login: str = "10/minute;100/hour"
     rate_limit_otp: str = "5/minute;30/hour"
@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     jobs: Literal["embedded", "taskiq"] | None = None
     sweep_interval_seconds: float = 30.0
 
+    # Any other request body (JSON, forms); uploads and protocol messages have their own limits below.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     max_upload_bytes: int = 10 * 1024 * 1024
     # One protocol message (a sealed share, a masked vector, a ciphertext batch).
     max_message_bytes: int = 64 * 1024 * 1024
@@ -85,6 +87,10 @@ class Settings(BaseSettings):
             raise ValueError("HDX_JOBS=taskiq needs HDX_REDIS_URL for its broker")
         if self.master_key_file is None:
             self.master_key_file = self.data_dir / "master.key"
+        if "cors_origins" not in self.model_fields_set:
+            self.cors_origins = ["http://localhost:3000", "http://localhost:8000"]
+            if self.env != "production":
+                self.cors_origins.insert(1, "http://127.0.0.1:3000")
         if self.env == "production":
             if self.jwt_secret is None or len(self.jwt_secret.get_secret_value()) < 32:
                 raise ValueError("HDX_JWT_SECRET must be set (32+ characters) in production")

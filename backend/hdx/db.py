@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -64,6 +65,25 @@ class TimestampMixin:
     )
 
 
+class DatabaseUnavailable(sa_exc.SQLAlchemyError):
+    """No connection to the database could be made (refused, timed out, unknown host, unopenable file).
+
+    A SQLAlchemyError, so code that already tolerates database errors keeps doing so; the driver's own
+    exception is its cause.
+    """
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why the database cannot be reached when `exc` says so, else None (never SQL nor its parameters)."""
+    if isinstance(exc, DatabaseUnavailable):
+        return str(exc)
+    if isinstance(exc, sa_exc.TimeoutError):
+        return "no pooled connection became free in time"
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return f"the connection was lost: {type(exc.orig).__name__}: {exc.orig}"
+    return None
+
+
 def create_engine(url: str) -> AsyncEngine:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
@@ -71,6 +91,16 @@ def create_engine(url: str) -> AsyncEngine:
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Dialect, _: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]) -> Any:
+        # Drivers fail to connect with exceptions of their own (asyncpg raises plain OSError):
+        # one type tells a database that cannot be reached from a fault of the request.
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as exc:
+            raise DatabaseUnavailable(f"cannot connect to the database: {type(exc).__name__}: {exc}") from exc
+
     if url.startswith("sqlite"):
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -9,6 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hdx.db import unreachable_reason
 
 logger = logging.getLogger("hdx.errors")
 
@@ -116,20 +119,74 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def http_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        names = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 401: "unauthorized"}
+        names = {
+            400: "bad_request",
+            401: "unauthorized",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+        }
         error = names.get(exc.status_code, "http_error")
         return JSONResponse(
             error_body(error, exc.detail), status_code=exc.status_code, headers=getattr(exc, "headers", None)
         )
 
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error", exc_info=exc)
-        return JSONResponse(
-            error_body("internal_error", "The server could not complete this request; it has been logged."),
-            status_code=500,
-        )
-
     app.add_exception_handler(HdxError, hdx_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected)
+
+
+# Seconds a client should wait before trying again while the database cannot be reached.
+DATABASE_RETRY_AFTER = 5
+
+
+class UnhandledErrorMiddleware:
+    """Answers every exception no handler took: 503 when the database cannot be reached, 500 otherwise.
+
+    Added inside the request context so these answers carry the request id and the security headers,
+    and their one log line names the request. (An `Exception` handler would run in Starlette's
+    outermost middleware, outside all of that, and re-raise for the server to log a second time.)
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception as exc:
+            response = _answer(exc, scope)
+            # Once a response has started nothing else can be sent: the server closes the connection.
+            if not started:
+                await response(scope, receive, send)
+
+
+def _answer(exc: Exception, scope: Scope) -> JSONResponse:
+    where = {"method": scope["method"], "path": scope["path"]}
+    reason = unreachable_reason(exc)
+    if reason is not None:
+        # An outage, not a bug: one warning per request, without a stack trace.
+        logger.warning("database unreachable: %s", reason, extra=where)
+        return JSONResponse(
+            error_body(
+                "service_unavailable",
+                f"The database cannot be reached right now; try again in {DATABASE_RETRY_AFTER} seconds.",
+            ),
+            status_code=503,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+        )
+    logger.error("unhandled error", exc_info=exc, extra=where)
+    return JSONResponse(
+        error_body("internal_error", "The server could not complete this request; it has been logged."),
+        status_code=500,
+    )

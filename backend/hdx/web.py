@@ -23,6 +23,8 @@ from starlette.routing import Match, Mount, Route
 from starlette.staticfiles import NotModifiedResponse, PathLike, StaticFiles
 from starlette.types import Scope
 
+from hdx.monitoring.metrics import ROUTE_LABEL
+
 EXPORT_DIR = Path(__file__).resolve().parents[2] / "frontend" / "out"
 
 # Build-hashed assets never change under the same name; everything else is revalidated on each visit.
@@ -91,6 +93,7 @@ class DashboardFiles(StaticFiles):
         return response
 
     async def get_response(self, path: str, scope: Scope) -> Response:
+        scope[ROUTE_LABEL] = "dashboard"  # pages and files alike: one label, whatever the path
         response = await super().get_response(path, scope)
         if response.status_code == 404:
             if not _wants_page(scope):

@@ -8,6 +8,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 import hdx
+from hdx.db import DatabaseUnavailable
+from hdx.exceptions import DATABASE_RETRY_AFTER
 
 router = APIRouter(tags=["system"])
 
@@ -31,7 +33,9 @@ async def health(request: Request) -> JSONResponse:
         checks["database"] = {"status": "ok", "backend": request.app.state.engine.dialect.name}
     except Exception as exc:  # any failure to reach the database makes the service unhealthy
         healthy = False
-        checks["database"] = {"status": "error", "detail": type(exc).__name__}
+        # The type of the driver's exception only: messages may name hosts and users.
+        cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) else exc
+        checks["database"] = {"status": "error", "detail": type(cause).__name__}
     redis = request.app.state.redis
     if redis is None:
         checks["redis"] = {"status": "not_configured"}
@@ -42,7 +46,9 @@ async def health(request: Request) -> JSONResponse:
         except Exception as exc:  # Redis down degrades rate limits and events, not the database
             checks["redis"] = {"status": "error", "detail": type(exc).__name__}
     body = {"status": "ok" if healthy else "unavailable", "version": hdx.__version__, "checks": checks}
-    return JSONResponse(body, status_code=200 if healthy else 503)
+    if healthy:
+        return JSONResponse(body)
+    return JSONResponse(body, status_code=503, headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -1,8 +1,11 @@
 """Prometheus metrics of the HTTP layer.
 
 Metrics live at module level in the default registry: they are created once per process however
-many applications (tests, workers) are built in it. Labels use the route template, never the raw
-path, so an id in a URL cannot create a new time series.
+many applications (tests, workers) are built in it. The route label is bounded whatever paths
+clients ask for: an API route's template (never the raw path, so an id in a URL cannot create a new
+time series), the fixed path of a route without parameters (/docs, /openapi.json), a name a route
+gives itself (the dashboard's pages and files: "dashboard"), and "unmatched" for everything else,
+every 404 of an unknown path included.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNMATCHED = "unmatched"
+# Scope key in which a route that is not an API route names itself for the route label.
+ROUTE_LABEL = "hdx.route_label"
 
 HTTP_REQUESTS = Counter(
     "hdx_http_requests",
@@ -30,10 +35,20 @@ HTTP_IN_PROGRESS = Gauge("hdx_http_requests_in_progress", "HTTP requests being a
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-def route_template(scope: Scope) -> str:
+def route_template(scope: Scope, status: int) -> str:
     route = scope.get("route")
-    template = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return template if isinstance(template, str) else UNMATCHED
+    template = getattr(route, "path_format", None)
+    if isinstance(template, str):
+        return template
+    if status == 404:
+        return UNMATCHED
+    label = scope.get(ROUTE_LABEL)
+    if isinstance(label, str):
+        return label
+    if "endpoint" in scope and not scope.get("path_params"):
+        # A route without parameters matches its one path only (FastAPI's /docs and /openapi.json).
+        return str(scope["path"])
+    return UNMATCHED
 
 
 class MetricsMiddleware:
@@ -59,6 +74,6 @@ class MetricsMiddleware:
         finally:
             HTTP_IN_PROGRESS.dec()
             method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
-            route = route_template(scope)
+            route = route_template(scope, status)
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - started)

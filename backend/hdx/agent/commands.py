@@ -71,7 +71,8 @@ def run(
         Category, typer.Option(help="Catalog category the data is validated against")
     ] = Category.custom,
     policy: Annotated[
-        Path | None, typer.Option(help="TOML policy; without one every invitation waits for a person")
+        Path | None,
+        typer.Option(help="TOML policy (docs/agent.md); without one every invitation waits for a person"),
     ] = None,
     once: Annotated[bool, typer.Option(help="Handle what is pending now, then exit")] = False,
     poll_seconds: Annotated[float, typer.Option(min=0.1, help="Pause between polls")] = 2.0,

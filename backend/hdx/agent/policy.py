@@ -1,27 +1,9 @@
 """The local policy deciding invitations: accept automatically, decline with a reason, or wait.
 
-A TOML file; the agent auto-accepts only what its [accept] table names ("*" names anything).
-Whatever [decline] names is declined with the reason; everything else is left pending for a person
-to answer in the dashboard or API (or declined, with `otherwise = "decline"`):
-
-    otherwise = "wait"                      # or "decline"
-
-    [accept]
-    requesters = ["North Hospital"]         # organization names or ids; ["*"] for any
-    analyses = ["count", "mean", "variance", "histogram"]
-    protocols = ["shamir", "secagg"]
-    columns = ["age", "sex", "bmi"]         # every column the analysis or its filters read
-    min_k = 10                              # at least this minimum cohort
-    max_epsilon = 1.0                       # with differential privacy, at most this epsilon
-    dp_modes = ["distributed"]              # with differential privacy, only noise added this way
-    require_dp = false                      # true: only computations with an epsilon
-
-    [decline]
-    requesters = ["Data Broker Ltd"]
-    analyses = ["logistic"]
-    protocols = []
-    columns = ["hiv_status"]
-    min_k = 3                               # k below this is declined outright
+A TOML file; the agent auto-accepts only what its [accept] table names ("*" names anything) and its
+local data can serve. Whatever [decline] names is declined with the reason; everything else is left
+pending for a person to answer in the dashboard or API (or declined, with `otherwise = "decline"`).
+Without a file nothing is answered automatically. docs/agent.md describes every key, with an example.
 """
 
 from __future__ import annotations
@@ -114,6 +96,8 @@ class Invitation:
     epsilon: float | None
     columns: tuple[str, ...]
     dp_mode: str | None = None
+    # Why the local data cannot serve the invitation (a column missing, fewer rows than k); None: it can.
+    data_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +136,9 @@ def decide(policy: Policy, invitation: Invitation) -> Decision:
     if refusals:
         return Decision(Verdict.decline, tuple(refusals))
     misses = _unmatched(policy.accept, invitation)
+    if invitation.data_problem is not None:
+        # Accepting would only stall the computation; whether to decline is the policy's to say.
+        misses.insert(0, f"the local data cannot contribute: {invitation.data_problem}")
     if not misses:
         return Decision(Verdict.accept, ("every rule of [accept] is met",))
     verdict = Verdict.decline if policy.otherwise == "decline" else Verdict.wait

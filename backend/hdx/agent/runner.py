@@ -126,10 +126,11 @@ class Agent:
             item.requester_organization_id,
         )
         context = {"computation_id": item.id, "analysis": item.analysis, "requester": requester}
-        problems = self._cannot_contribute(item)
-        if problems:
-            self._decline(item, f"the local data cannot contribute: {problems}", context)
-            return
+        problem = self._cannot_contribute(item)
+        try:
+            columns = policy.columns_of(item.analysis, item.params)
+        except AnalysisError as exc:
+            columns, problem = (), problem or str(exc)
         decision = policy.decide(
             self.rules,
             policy.Invitation(
@@ -141,40 +142,50 @@ class Agent:
                 k=item.k,
                 epsilon=item.epsilon,
                 dp_mode=item.dp_mode.value if item.dp_mode else None,
-                columns=policy.columns_of(item.analysis, item.params),
+                columns=columns,
+                data_problem=problem,
             ),
         )
         if decision.verdict is policy.Verdict.accept:
-            self._respond(item, "accept", {"source": "agent"})
-            logger.info("invitation accepted by policy", extra=context)
-        elif decision.verdict is policy.Verdict.decline:
-            self._decline(item, decision.reason, context)
+            if self._respond(item, "accept", {"source": "agent"}, context):
+                logger.info("invitation accepted by policy", extra=context)
+            return
+        reasoned = context | {"reason": decision.reason}
+        if decision.verdict is policy.Verdict.decline:
+            if self._respond(item, "decline", {"reason": decision.reason[:500]}, reasoned):
+                logger.info("invitation declined", extra=reasoned)
         elif item.id not in self._waiting:
             self._waiting.add(item.id)
-            logger.info(
-                "invitation left for approval in the dashboard", extra=context | {"reason": decision.reason}
-            )
+            if problem is None:
+                logger.info("invitation left for approval in the dashboard", extra=reasoned)
+            else:
+                # Whoever answers should know that accepting with this agent's data would fail.
+                logger.warning("invitation left for a person: the local data cannot serve it", extra=reasoned)
 
     def _cannot_contribute(self, item: AgentComputationOut) -> str | None:
-        """A dry run of the contribution: better to decline now than to stall the computation later."""
+        """A dry run of the contribution: better to know now than to stall the computation later."""
         try:
             party.contribution(self.data.frame, item.analysis, item.params, item.k)
         except (AnalysisError, ValueError) as exc:
             return str(exc)
         return None
 
-    def _decline(self, item: AgentComputationOut, reason: str, context: dict[str, str]) -> None:
-        self._respond(item, "decline", {"reason": reason[:500]})
-        logger.info("invitation declined", extra=context | {"reason": reason})
-
-    def _respond(self, item: AgentComputationOut, answer: str, body: dict[str, str]) -> None:
+    def _respond(
+        self, item: AgentComputationOut, answer: str, body: dict[str, str], context: dict[str, str]
+    ) -> bool:
+        """Whether the exchange recorded the answer. It refuses one when someone answered in the
+        dashboard first or the invitation closed meanwhile: that refusal is what gets logged."""
         try:
             self.client.post_json(f"/agent/computations/{item.id}/{answer}", body)
         except Refused as exc:
-            # Someone answered in the dashboard first, or the invitation closed meanwhile.
             if exc.status_code not in (409, 410):
                 raise
-            logger.info("invitation no longer open", extra={"computation_id": item.id, "error": str(exc)})
+            logger.warning(
+                "the exchange refused the agent's answer",
+                extra=context | {"answer": answer, "status_code": exc.status_code, "refusal": str(exc)},
+            )
+            return False
+        return True
 
     # Rounds ---------------------------------------------------------------------------------------
 

@@ -351,7 +351,7 @@ SCHEMAS: dict[Category, Schema] = {
         Schema(
             Category.custom,
             "Any table with a patient identifier: columns named like a catalog column are checked as that "
-            "column; the type of the others (number or text) is inferred from their values",
+            "column; the type of the others (integer, number or text) is inferred from their values",
             (PATIENT_ID,),
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +172,7 @@ async def export_csv(
         details={"rows": frame.height},
     )
     filename = (re.sub(r"[^A-Za-z0-9._-]+", "_", dataset.name).strip("._") or "dataset")[:100] + ".csv"
-    return filename, _csv_slices(neutralize_formulas(frame))
+    return filename, _csv_slices(as_stored(neutralize_formulas(frame), dataset.columns))
 
 
 def neutralize_formulas(frame: pl.DataFrame) -> pl.DataFrame:
@@ -184,6 +185,30 @@ def neutralize_formulas(frame: pl.DataFrame) -> pl.DataFrame:
         .alias(name)
         for name in text
     )
+
+
+def as_stored(frame: pl.DataFrame, columns: list[dict[str, Any]]) -> pl.DataFrame:
+    """Each column written as its kind: integers without a decimal point (they are kept as floats),
+    date-times in ISO 8601 (a column holding dates only as dates); numbers and text as they are."""
+    integers = {column["name"] for column in columns if column["kind"] == "integer"}
+    return frame.with_columns(
+        _as_integers(frame.get_column(name)) if name in integers else _as_iso(frame.get_column(name))
+        for name, dtype in frame.schema.items()
+        if name in integers or isinstance(dtype, pl.Datetime)
+    )
+
+
+def _as_integers(values: pl.Series) -> pl.Series:
+    # Validation admits whole numbers only; anything else is written as stored rather than truncated.
+    if not (values == values.round(0)).all():
+        return values
+    return values.cast(pl.Int64)
+
+
+def _as_iso(values: pl.Series) -> pl.Series:
+    if (values.dt.time() == time(0)).all():
+        return values.dt.date()
+    return values.dt.to_string("%Y-%m-%dT%H:%M:%S%.f")
 
 
 def _csv_slices(frame: pl.DataFrame) -> Iterator[bytes]:

@@ -27,6 +27,8 @@ MAX_LISTED_PROBLEMS = 100
 CHUNK_BYTES = 2 << 20
 _RECORD, _COLUMN, _REASON, _BLANK, _BAD = "__record", "__column", "__reason", "__blank", "__bad"
 _FORMULA = r"^[=+\-@]"
+# Whole numbers up to 2^53 are exact in the stored float: such columns are integers, written back as such.
+_EXACT_INTEGER = 2.0**53
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _FLAGS = {"1": 1, "0": 0, "true": 1, "false": 0, "yes": 1, "no": 0, "y": 1, "n": 0, "t": 1, "f": 0}
 _DATETIME_FORMATS = (
@@ -365,28 +367,38 @@ def _require(layout: Layout, schema: Schema, claimed: dict[str, str]) -> None:
 
 
 def _infer_custom(path: Path, layout: Layout, sources: list[tuple[int, Column]]) -> list[tuple[int, Column]]:
-    """Columns of a custom upload that are not in the catalog become numbers when every value is one."""
+    """Columns of a custom upload that are not in the catalog become integers when every value is a
+    whole number, numbers when every value is one, and text otherwise."""
     unknown = [(i, c) for i, c in sources if c.name not in catalog.KNOWN_COLUMNS]
     if not unknown:
         return sources
     tests = []
-    for i, column in unknown:
+    for i, _ in unknown:
         cell = pl.col(f"c{i}")
-        tests.append(
-            (_trimmed(cell).is_null() | _number(cell, layout.delimiter).is_not_null())
-            .all()
-            .alias(column.name)
-        )
-    numeric = {c.name: True for _, c in unknown}
+        blank = _trimmed(cell).is_null()
+        number = _number(cell, layout.delimiter)
+        whole = (number == number.round(0)) & (number.abs() <= _EXACT_INTEGER)
+        tests.append((blank | number.is_not_null()).fill_null(False).all().alias(f"number{i}"))
+        tests.append((blank | whole).fill_null(False).all().alias(f"whole{i}"))
+    numeric = {i: True for i, _ in unknown}
+    whole_only = dict(numeric)
     for raw in _raw_chunks(path, layout, [i for i, _ in unknown]):
-        for name, verdict in raw.select(tests).row(0, named=True).items():
-            numeric[name] = numeric[name] and bool(verdict)
+        verdicts = raw.select(tests).row(0, named=True)
+        for i, _ in unknown:
+            numeric[i] = numeric[i] and bool(verdicts[f"number{i}"])
+            whole_only[i] = whole_only[i] and bool(verdicts[f"whole{i}"])
         if not any(numeric.values()):
             break
     inferred = {
-        c.name: Column(c.name, c.label, Kind.number if numeric[c.name] else Kind.text) for _, c in unknown
+        c.name: Column(c.name, c.label, _inferred_kind(numeric[i], whole_only[i])) for i, c in unknown
     }
     return [(i, inferred.get(c.name, c)) for i, c in sources]
+
+
+def _inferred_kind(numeric: bool, whole_only: bool) -> Kind:
+    if not numeric:
+        return Kind.text
+    return Kind.integer if whole_only else Kind.number
 
 
 @dataclass(frozen=True)

@@ -176,3 +176,26 @@ def test_an_unknown_dp_mode_in_the_policy_is_refused(tmp_path: Path) -> None:
     path.write_text(POLICY.replace("max_epsilon = 1.0", 'dp_modes = ["local"]'))
     with pytest.raises(PolicyError, match="dp_modes"):
         load(path)
+
+
+NO_GLUCOSE = "the dataset has no column 'glucose'"
+
+
+def test_an_invitation_the_local_data_cannot_serve_is_never_accepted_and_follows_otherwise(
+    tmp_path: Path,
+) -> None:
+    unservable = invitation(data_problem=NO_GLUCOSE)
+    anything = {"requesters": ["*"], "analyses": ["*"], "protocols": ["*"], "columns": ["*"]}
+    reason = f"the local data cannot contribute: {NO_GLUCOSE}"
+
+    waiting = decide(Policy.model_validate({"accept": anything}), unservable)
+    assert (waiting.verdict, waiting.reasons) == (Verdict.wait, (reason,))
+    declining = decide(Policy.model_validate({"otherwise": "decline", "accept": anything}), unservable)
+    assert (declining.verdict, declining.reasons) == (Verdict.decline, (reason,))
+    # Without a policy the agent answers nothing on its own, not even what its data cannot serve.
+    alone = decide(Policy(), unservable)
+    assert alone.verdict is Verdict.wait
+    assert reason in alone.reasons
+    # The [decline] table says why in its own words.
+    refused = decide(load_default(tmp_path), invitation(analysis="logistic", data_problem=NO_GLUCOSE))
+    assert (refused.verdict, refused.reason) == (Verdict.decline, "the policy declines the logistic analysis")

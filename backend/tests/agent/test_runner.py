@@ -4,6 +4,7 @@ by a person, rounds run to a correct result, and a network failure in mid-round 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,12 +18,15 @@ from hdx.agent.onboarding import Hospital
 from hdx.agent.policy import Policy
 from hdx.agent.proposals import FINAL, propose, result, status
 from hdx.agent.runner import Agent
+from hdx.computations.schemas import AgentComputationOut
 from tests.agent.conftest import AgentFactory
 
 ACCEPT_ALL = Policy.model_validate(
     {"accept": {"requesters": ["*"], "analyses": ["*"], "protocols": ["*"], "columns": ["*"]}}
 )
+ACCEPT_ALL_DECLINE_OTHERWISE = ACCEPT_ALL.model_copy(update={"otherwise": "decline"})
 BMI = {"variable": {"name": "bmi", "lo": 8, "hi": 120}}
+GLUCOSE = {"variable": {"name": "glucose", "lo": 10, "hi": 2000}}
 
 
 def shares(tmp_path: Path, count: int) -> list[Path]:
@@ -98,23 +102,21 @@ def test_invitations_follow_each_policy_then_a_person_and_the_accepted_parties_c
 
 
 @pytest.mark.slow
-def test_an_agent_whose_data_cannot_contribute_declines_saying_why(
+def test_an_agent_whose_data_cannot_contribute_declines_saying_why_when_its_policy_declines_the_rest(
     tmp_path: Path, register: Callable[[int], list[Hospital]], make_agent: AgentFactory, http: httpx.Client
 ) -> None:
     north, south, east = register(3)
     full = shares(tmp_path, 3)[0]
-    no_glucose = tmp_path / "no-glucose.csv"
-    no_glucose.write_text("patient_id,bmi\n" + "".join(f"p{i},{20 + i}\n" for i in range(20)))
+    no_glucose = no_glucose_file(tmp_path)
     tiny = tmp_path / "tiny.csv"
     tiny.write_text("patient_id,glucose\np1,90\np2,95\np3,101\n")
     agents = [
         make_agent(north, full, ACCEPT_ALL),
-        make_agent(south, no_glucose, ACCEPT_ALL),
-        make_agent(east, tiny, ACCEPT_ALL),
+        make_agent(south, no_glucose, ACCEPT_ALL_DECLINE_OTHERWISE),
+        make_agent(east, tiny, ACCEPT_ALL_DECLINE_OTHERWISE),
     ]
-    glucose = {"variable": {"name": "glucose", "lo": 10, "hi": 2000}}
     computation_id = propose(
-        http, north, [north.name, south.name, east.name], "mean", glucose, threshold=2, min_participants=2
+        http, north, [north.name, south.name, east.name], "mean", GLUCOSE, threshold=2, min_participants=2
     )
     for agent in agents:
         agent.poll()
@@ -124,6 +126,104 @@ def test_an_agent_whose_data_cannot_contribute_declines_saying_why(
     assert reasons[east.name].startswith("the local data cannot contribute")
     assert "k=5" in reasons[east.name]
     assert current["status"] == "failed"
+
+
+def no_glucose_file(tmp_path: Path) -> Path:
+    path = tmp_path / "no-glucose.csv"
+    path.write_text("patient_id,bmi\n" + "".join(f"p{i},{20 + i}\n" for i in range(20)))
+    return path
+
+
+def logged(caplog: pytest.LogCaptureFixture, message: str) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.getMessage() == message]
+
+
+@pytest.mark.slow
+def test_an_invitation_the_data_cannot_serve_waits_for_a_person_without_a_policy_or_one_that_waits(
+    tmp_path: Path,
+    register: Callable[[int], list[Hospital]],
+    make_agent: AgentFactory,
+    http: httpx.Client,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    north, south, east = register(3)
+    data = no_glucose_file(tmp_path)
+    agents = [make_agent(south, data, Policy()), make_agent(east, data, ACCEPT_ALL)]
+    computation_id = propose(
+        http, north, [north.name, south.name, east.name], "mean", GLUCOSE, threshold=2, min_participants=2
+    )
+    with caplog.at_level(logging.INFO, logger="hdx.agent"):
+        for agent in agents * 2:
+            agent.poll()
+
+    current = status(http, north, computation_id)
+    assert current["status"] == "pending_approval"
+    assert {p["organization_name"]: p["status"] for p in current["parties"]} == {
+        north.name: "invited",
+        south.name: "invited",
+        east.name: "invited",
+    }
+    waiting = logged(caplog, "invitation left for a person: the local data cannot serve it")
+    assert len(waiting) == 2  # once per agent, however often it polls
+    assert {record.levelno for record in waiting} == {logging.WARNING}
+    assert all("the dataset has no column 'glucose'" in getattr(r, "reason", "") for r in waiting)
+    assert not logged(caplog, "invitation declined")
+
+
+def listed(agent: Agent, computation_id: str) -> AgentComputationOut:
+    return next(
+        AgentComputationOut.model_validate(item)
+        for item in agent.client.get_json("/agent/computations")
+        if item["id"] == computation_id
+    )
+
+
+@pytest.mark.slow
+def test_an_answer_the_exchange_refuses_is_logged_as_refused_with_its_reason(
+    tmp_path: Path,
+    register: Callable[[int], list[Hospital]],
+    make_agent: AgentFactory,
+    http: httpx.Client,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    north, south, east = register(3)
+    data = shares(tmp_path, 3)
+    accepting = make_agent(south, data[1], ACCEPT_ALL)
+    declining = make_agent(east, data[2], Policy.model_validate({"decline": {"analyses": ["mean"]}}))
+    computation_id = propose(
+        http, north, [north.name, south.name, east.name], "mean", BMI, threshold=2, min_participants=2
+    )
+    # Both agents have seen the invitation when a person of each organization answers it first.
+    seen_by_south, seen_by_east = listed(accepting, computation_id), listed(declining, computation_id)
+    by_person = http.post(
+        f"/secure-computations/{computation_id}/decline",
+        json={"reason": "not this quarter"},
+        headers=south.headers,
+    )
+    assert by_person.status_code == 200, by_person.text
+    by_person = http.post(
+        f"/secure-computations/{computation_id}/accept", json={"source": "agent"}, headers=east.headers
+    )
+    assert by_person.status_code == 200, by_person.text
+
+    with caplog.at_level(logging.INFO, logger="hdx.agent"):
+        accepting.handle(seen_by_south)
+        declining.handle(seen_by_east)
+
+    assert not logged(caplog, "invitation accepted by policy")
+    assert not logged(caplog, "invitation declined")
+    south_refused, east_refused = (vars(r) for r in logged(caplog, "the exchange refused the agent's answer"))
+    assert (south_refused["answer"], south_refused["status_code"]) == ("accept", 409)
+    assert "already answered this invitation (declined)" in south_refused["refusal"]
+    assert (east_refused["answer"], east_refused["status_code"]) == ("decline", 409)
+    assert "already answered this invitation (accepted)" in east_refused["refusal"]
+    assert east_refused["reason"] == "the policy declines the mean analysis"
+    parties = {p["organization_name"]: p for p in status(http, north, computation_id)["parties"]}
+    assert (parties[south.name]["status"], parties[south.name]["decline_reason"]) == (
+        "declined",
+        "not this quarter",
+    )
+    assert parties[east.name]["status"] == "accepted"
 
 
 class DropSecondMessage(httpx.HTTPTransport):

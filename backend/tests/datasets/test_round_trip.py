@@ -33,7 +33,7 @@ async def test_upload_reports_and_profiles_the_diabetes_study(
     kinds = {c["name"]: (c["kind"], c["loinc"]) for c in body["columns"]}
     assert kinds["glucose"] == ("number", "2345-7")
     assert kinds["age"] == ("integer", "30525-0")
-    assert kinds["progression"] == ("number", None)  # inferred: not a catalog column
+    assert kinds["progression"] == ("integer", None)  # inferred from its whole values: not a catalog column
     assert kinds["patient_pseudonym"][0] == "pseudonym"
 
     detail = await client.get(f"/uploads/{body['id']}", headers=doctor.headers)

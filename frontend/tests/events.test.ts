@@ -60,6 +60,8 @@ const result: ComputationResult = {
   status: "visible",
   values: null,
   protection: {},
+  released: true,
+  review_copy: false,
   waiting_for: [],
   withheld_reason: null,
   created_at: "2026-03-01T10:08:00Z",

@@ -3,7 +3,7 @@ securely, and the analysis finalizes the sum. No web, database or settings impor
 
 from .base import Analysis, AnalysisParams, Contribution, Element, Layout, Result, Run, with_iterations
 from .disclosure import require_cohort, suppress_small_cells
-from .errors import AnalysisError, DisclosureError
+from .errors import AnalysisError, DisclosureError, MissingColumns
 from .filters import Filter, apply_filters, check_filter_disclosure
 from .logistic import LogisticParams, fit_logistic
 from .registry import ANALYSES, get_analysis
@@ -20,6 +20,7 @@ __all__ = [
     "Filter",
     "Layout",
     "LogisticParams",
+    "MissingColumns",
     "Result",
     "Run",
     "Variable",

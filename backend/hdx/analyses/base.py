@@ -16,8 +16,8 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from .disclosure import check_k, require_cohort
-from .errors import AnalysisError
-from .filters import Filter, check_filter_disclosure
+from .errors import AnalysisError, MissingColumns
+from .filters import Filter, apply_filters, check_filter_disclosure
 from .variables import Variable, clip_variables
 
 FloatVector = npt.NDArray[np.float64]
@@ -138,13 +138,14 @@ class Contribution:
 
 
 class Result(BaseModel):
-    """A released aggregate with what protects it."""
+    """A released aggregate with what protects it. `clipped` is None when withheld (it counted between
+    1 and k-1 values, which could single out the few records beyond the declared bounds)."""
 
     analysis: str
     n: int
     values: dict[str, JsonValue]
     suppressed: list[str] = Field(default_factory=list)
-    clipped: int = 0
+    clipped: int | None = 0
     notes: list[str] = Field(default_factory=list)
 
 
@@ -240,6 +241,20 @@ class Analysis(ABC, Generic[P]):
         names = [variable.name for variable in self.variables(params)]
         return names + [name for name in self.extra_columns(params) if name not in names]
 
+    def check_schema(self, schema: Mapping[str, pl.DataType], params: P) -> None:
+        """Refuse a dataset whose columns cannot serve this analysis, before any row is read:
+        MissingColumns for columns the analysis or its filters read and the dataset lacks, AnalysisError
+        for a column of a kind they cannot use. The checks are `local`'s own, run on no rows."""
+        needed = self.columns(params)
+        needed += [f.column for f in params.filters if f.column not in needed]
+        missing = [name for name in needed if name not in schema]
+        if missing:
+            raise MissingColumns(missing)
+        empty = pl.DataFrame(schema=dict(schema))
+        self.select_rows(empty, params)
+        apply_filters(empty, params.filters)
+        clip_variables(empty, self.variables(params))
+
     def layout(self, params: P, max_rows: int) -> Layout:
         if max_rows < 1:
             raise AnalysisError(f"max_rows must be at least 1, got {max_rows}")
@@ -277,17 +292,26 @@ class Analysis(ABC, Generic[P]):
             )
         if not np.all(np.isfinite(summed)):
             raise AnalysisError(f"{self.name} received a vector with non-finite elements")
-        # Fixed-point decoding leaves counts a rounding error away from whole numbers.
-        summed = np.where(layout.integer, np.rint(summed), summed)
+        # Fixed-point decoding leaves counts a rounding error away from whole numbers. Under differential
+        # privacy they also carry noise and may fall below zero, which no count can: they are clamped at
+        # 0. This is post-processing of the noised output, which cannot weaken its guarantee.
+        summed = np.where(layout.integer, np.maximum(np.rint(summed), 0.0), summed)
         outcome = self.release(summed[:-1], params, k)
         require_cohort(outcome.n, k)
+        clipped: int | None = int(summed[-1])
+        suppressed, notes = list(outcome.suppressed), list(outcome.notes)
+        if clipped is not None and 0 < clipped < k:
+            # Like a small cell: how many values lay beyond the bounds would describe fewer than k records.
+            clipped = None
+            suppressed.append(CLIPPED)
+            notes.append(f"the number of values clipped to the bounds is withheld: it is below k={k}")
         return Result(
             analysis=self.name,
             n=outcome.n,
             values=outcome.values,
-            suppressed=outcome.suppressed,
-            clipped=int(summed[-1]),
-            notes=outcome.notes,
+            suppressed=suppressed,
+            clipped=clipped,
+            notes=notes,
         )
 
 

@@ -59,10 +59,16 @@ class CovarianceAnalysis(Analysis[CovarianceParams]):
         sums = vector[1 : 1 + size]
         products = unpack_symmetric(vector[1 + size : 1 + size + triangle_size(size)], size)
         covariance = (products - np.outer(sums, sums) / n) / (n - 1)
+        # Noise (differential privacy) can take a variance below zero, which no variance is; clamping it is
+        # post-processing of the noised output. Exact sums never need it.
+        np.fill_diagonal(covariance, np.maximum(np.diag(covariance), 0.0))
         scale = np.sqrt(np.diag(covariance))
         if np.any(scale == 0):
             constant = [v.name for v, s in zip(params.variables, scale, strict=True) if s == 0]
-            raise AnalysisError(f"no correlation with a constant variable: {', '.join(constant)}")
+            raise AnalysisError(
+                f"no correlation with a constant variable: {', '.join(constant)} (a variance of 0, or one "
+                "that differential-privacy noise took below 0)"
+            )
         correlation = np.clip(covariance / np.outer(scale, scale), -1.0, 1.0)
         np.fill_diagonal(correlation, 1.0)
         centers = np.array([v.center for v in params.variables])

@@ -18,7 +18,7 @@ from pydantic import (
 from .base import Analysis, AnalysisParams, Element, FloatVector, Release, Run
 from .disclosure import require_cohort, suppress_small_cells
 from .errors import AnalysisError
-from .variables import Variable
+from .variables import Variable, check_int64
 
 Category = StrictInt | StrictStr
 
@@ -38,6 +38,8 @@ class Categorical(BaseModel):
             raise ValueError("categories must be all text or all integers")
         if len(set(categories)) != len(categories):
             raise ValueError("categories must not repeat")
+        for category in categories:
+            check_int64(category, "integer categories")
         return categories
 
 

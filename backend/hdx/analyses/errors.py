@@ -9,3 +9,11 @@ class AnalysisError(ValueError):
 
 class DisclosureError(AnalysisError):
     """Answering would expose fewer than k records, so the agent or the exchange refuses."""
+
+
+class MissingColumns(AnalysisError):
+    """The dataset lacks columns the analysis or its filters read."""
+
+    def __init__(self, columns: list[str]) -> None:
+        super().__init__(f"the dataset has no column {', '.join(map(repr, columns))}")
+        self.columns = columns

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from .errors import AnalysisError, DisclosureError
+from .variables import check_int64
 
 Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
 Operator = Literal["==", "!=", "<", "<=", ">", ">=", "in", "between"]
@@ -44,6 +45,7 @@ class Filter(BaseModel):
         for value in values:
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"filter on {self.column!r}: values must be finite")
+            check_int64(value, f"filter on {self.column!r}: whole-number values")
         if self.op == "in":
             if not isinstance(self.value, list) or not self.value:
                 raise ValueError(f"filter on {self.column!r}: 'in' needs a non-empty list of values")

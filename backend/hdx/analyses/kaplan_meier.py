@@ -70,8 +70,11 @@ class KaplanMeierAnalysis(Analysis[KaplanMeierParams]):
     def release(self, vector: FloatVector, params: KaplanMeierParams, k: int) -> Release:
         from scipy import stats  # imported on use: scipy adds ~75 MiB to every server process
 
-        events = vector[: params.bins]
-        at_risk = vector[params.bins :]
+        # Exact counts have fewer events than people at risk in a bin, and fewer people at risk in every
+        # later bin; counts noised under differential privacy need not. Restoring both is post-processing
+        # of the noised output (it cannot weaken the guarantee) and leaves exact counts as they are.
+        at_risk = np.minimum.accumulate(vector[params.bins :])
+        events = np.minimum(vector[: params.bins], at_risk)
         n = int(at_risk[0])
         require_cohort(n, k)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from pydantic import Field, JsonValue, ValidationError, model_validator
+from pydantic import Field, JsonValue, ValidationError, field_validator, model_validator
 
 from .base import Analysis, AnalysisParams, Element, FloatVector, Release, Result, with_iterations
 from .design import DesignParams
 from .disclosure import require_cohort
 from .errors import AnalysisError
 from .matrices import pack_upper, triangle_size, unpack_symmetric, upper_bounds, upper_names
-from .variables import Variable
+from .variables import MAX_MAGNITUDE, Variable
 
 
 class LogisticParams(AnalysisParams, DesignParams):
@@ -31,6 +31,15 @@ class LogisticParams(AnalysisParams, DesignParams):
     tolerance: float = Field(default=1e-10, gt=0, le=1e-2)
     max_iterations: int = Field(default=50, ge=1, le=200)
 
+    @field_validator("beta")
+    @classmethod
+    def _beta_representable(cls, beta: list[float] | None) -> list[float] | None:
+        if beta is not None and not all(math.isfinite(b) and abs(b) <= MAX_MAGNITUDE for b in beta):
+            raise ValueError(
+                f"beta must be finite, each value at most 2^45 = {MAX_MAGNITUDE:.0f} in magnitude"
+            )
+        return beta
+
     @model_validator(mode="after")
     def _beta_fits_terms(self) -> LogisticParams:
         if self.outcome in (v.name for v in self.covariates):
@@ -38,8 +47,6 @@ class LogisticParams(AnalysisParams, DesignParams):
         if self.beta is not None:
             if len(self.beta) != len(self.terms()):
                 raise ValueError(f"beta needs {len(self.terms())} values, one per term {self.terms()}")
-            if not all(math.isfinite(b) for b in self.beta):
-                raise ValueError("beta must be finite")
         return self
 
     def coefficients(self) -> FloatVector:
@@ -159,7 +166,10 @@ class LogisticAnalysis(Analysis[LogisticParams]):
         try:
             return self.parse(params.model_dump(mode="json") | {"beta": result.values["coefficients"]})
         except ValidationError:
-            raise AnalysisError("the Newton update gave coefficients that are not finite numbers") from None
+            raise AnalysisError(
+                "the Newton update gave coefficients that are not finite or exceed 2^45 in magnitude: the "
+                "fit diverges (the covariates may separate the outcome perfectly)"
+            ) from None
 
 
 LOGISTIC = LogisticAnalysis()

@@ -12,11 +12,26 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    field_validator,
     model_serializer,
     model_validator,
 )
 
 from .errors import AnalysisError
+
+# The largest |lo| or |hi| a variable may declare (2^45, about 3.5e13). A value of this size keeps 8
+# fractional bits, the coarsest grid the fixed-point encoding uses (hdx.protocols.fixed_point), within
+# float64's 53 bits; beyond it the encoding could not tell it from its neighbours. Within it, the
+# capacity check at initialize still refuses bounds whose sums would not fit the protocol's modulus.
+MAX_MAGNITUDE = 2.0**45
+# Whole numbers in filters and categories are compared with the parties' 64-bit integer columns.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_int64(value: object, what: str) -> None:
+    """Refuse a whole number no 64-bit column can hold (booleans are left alone)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{what} must be 64-bit integers (between -2^63 and 2^63 - 1), got {value}")
 
 
 class Variable(BaseModel):
@@ -31,10 +46,20 @@ class Variable(BaseModel):
     hi: float
     level: str | None = Field(default=None, min_length=1, max_length=200)
 
+    @field_validator("lo", "hi")
+    @classmethod
+    def _representable(cls, bound: float) -> float:
+        if not math.isfinite(bound):
+            raise ValueError("bounds must be finite numbers")
+        if abs(bound) > MAX_MAGNITUDE:
+            raise ValueError(
+                f"bounds must be at most 2^45 = {MAX_MAGNITUDE:.0f} in magnitude, got {bound:g}: "
+                "larger values cannot be encoded with the fixed-point precision secure sums need"
+            )
+        return bound
+
     @model_validator(mode="after")
     def _bounds_are_an_interval(self) -> Variable:
-        if not (math.isfinite(self.lo) and math.isfinite(self.hi)):
-            raise ValueError(f"bounds of {self.name!r} must be finite numbers")
         if self.lo >= self.hi:
             raise ValueError(f"bounds of {self.name!r} need lo < hi, got [{self.lo}, {self.hi}]")
         if self.level is not None and (self.lo, self.hi) != (0, 1):

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
 from hdx.computations.models import ProtocolName
 from hdx.datasets.catalog import KNOWN_COLUMNS, SYSTOLIC, Column, Kind, lookup, normalize_name
+from hdx.exceptions import Unprocessable
 
 _NUMERIC = tuple(
     column
@@ -35,6 +38,12 @@ SECURITY_METHODS: dict[str, ProtocolName] = {
     **{p.value: p for p in ProtocolName},
 }
 
+# Every value a protocol or security_method field accepts: ours first, then the original's aliases.
+PROTOCOL_NAMES: list[str] = [
+    *(p.value for p in ProtocolName),
+    *(name for name, p in SECURITY_METHODS.items() if name != p.value),
+]
+
 
 def metric_named(value: str) -> Column | None:
     return METRICS.get(normalize_name(value))
@@ -44,8 +53,44 @@ def mean_params(column: Column) -> dict[str, Any]:
     return {"variable": {"name": column.name, "lo": column.minimum, "hi": column.maximum}}
 
 
+def _accepted() -> str:
+    return ", ".join(
+        name if name == SECURITY_METHODS[name].value else f"{name} (= {SECURITY_METHODS[name].value})"
+        for name in PROTOCOL_NAMES
+    )
+
+
 def protocol_named(value: object) -> object:
-    """Accept the original method names beside ours; anything else is left for validation to refuse."""
-    if isinstance(value, str):
-        return SECURITY_METHODS.get(value.strip().lower(), value)
-    return value
+    """Our protocol names and the original method names, in any case; anything else is refused with
+    every accepted value."""
+    if isinstance(value, ProtocolName):
+        return value
+    found = SECURITY_METHODS.get(value.strip().lower()) if isinstance(value, str) else None
+    if found is None:
+        raise PydanticCustomError(
+            "unknown_protocol",
+            "unknown protocol {value}; accepted: {accepted}",
+            {"value": repr(value), "accepted": _accepted()},
+        )
+    return found
+
+
+# Where the original body's fields went in the spec, to name them as the client sent them.
+_ORIGINAL_FIELDS = {
+    "participants": "participating_orgs",
+    "protocol": "security_method",
+    "analysis": "metric_type",
+    "params": "metric_type",
+}
+
+
+def original_fields(error: Unprocessable) -> Unprocessable:
+    """A refusal of the spec an original body became, with the fields named as that body names them."""
+    if not isinstance(error.detail, list):
+        return error
+    detail = [
+        item | {"field": _ORIGINAL_FIELDS.get(str(item.get("field", "")).split(".")[0], item.get("field"))}
+        for item in error.detail
+        if isinstance(item, dict)
+    ]
+    return Unprocessable(error.message, detail=detail)

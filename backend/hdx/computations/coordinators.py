@@ -63,6 +63,15 @@ def _recipient(computation: Computation, parties: list[Participant]) -> int | No
     return None
 
 
+# What a reader of a result released under differential privacy needs to know (docs/api.md says the same).
+NOISED_FIELDS = (
+    "differential privacy: n, every count and the number of clipped values carry noise, and so does every "
+    "value computed from the noised sums, so n may differ from the true number of records; noised counts "
+    "below 0 are shown as 0 (post-processing, which the guarantee covers). Names, bin edges, categories "
+    "and times come from the request and carry no noise."
+)
+
+
 class _Refused(Exception):
     """The release cannot go ahead (an exhausted privacy budget); the computation fails with this reason."""
 
@@ -197,6 +206,8 @@ class ProtocolCoordinator:
                 else:
                     dp |= _charges(computation, parties, aggregate.contributors)
             result = analysis.finalize(vector, analysis.parse(params), k=computation.k)
+            if dp is not None:
+                result = result.model_copy(update={"notes": [*result.notes, NOISED_FIELDS]})
         except (AnalysisError, PrivacyError) as exc:
             await self._fail(session, computation, f"the aggregate cannot be released: {exc}")
             return

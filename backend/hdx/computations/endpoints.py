@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 
 from hdx.auth.dependencies import Permit, SettingsDep, actor_of
 from hdx.auth.models import User
 from hdx.auth.permissions import Action
 from hdx.computations import relay, repository, service, views
+from hdx.computations.compat import original_fields
 from hdx.computations.models import ComputationStatus
 from hdx.computations.schemas import (
     AcceptRequest,
@@ -27,9 +31,36 @@ from hdx.computations.schemas import (
     ResultOut,
 )
 from hdx.db import SessionDep, utcnow
+from hdx.exceptions import Unprocessable
 from hdx.kit.pagination import Page, PageDep
 
-router = APIRouter(prefix="/secure-computations", tags=["secure computations"])
+
+class _BodyRoute(APIRoute):
+    """Names fields as the client's body nests them: the initialize body is one of two shapes, and the
+    shape pydantic tried (`spec` or `original`) is not part of the client's request."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                raise RequestValidationError(
+                    [_without_shape(error) for error in exc.errors()], body=exc.body
+                ) from exc
+
+        return handle
+
+
+def _without_shape(error: Any) -> Any:
+    loc = tuple(error.get("loc", ()))
+    if loc[:1] == ("body",) and loc[1:2] in (("spec",), ("original",)):
+        return {**error, "loc": ("body", *loc[2:])}
+    return error
+
+
+router = APIRouter(prefix="/secure-computations", tags=["secure computations"], route_class=_BodyRoute)
 # The original product served results at the top level; both paths answer the same.
 results_router = APIRouter(tags=["secure computations"])
 keys_router = APIRouter(tags=["secure computations"])
@@ -56,8 +87,15 @@ MAX_AGENT_KEYS = 100
 async def initialize(
     session: SessionDep, settings: SettingsDep, user: Creator, body: Annotated[InitializeBody, Body()]
 ) -> ComputationOut:
-    spec = body.to_spec() if isinstance(body, OriginalInitialize) else body
-    computation = await service.initialize(session, spec, requester=user, settings=settings, now=utcnow())
+    if not isinstance(body, OriginalInitialize):
+        computation = await service.initialize(session, body, requester=user, settings=settings, now=utcnow())
+        return await views.computation(session, computation)
+    try:
+        computation = await service.initialize(
+            session, body.to_spec(), requester=user, settings=settings, now=utcnow()
+        )
+    except Unprocessable as exc:
+        raise original_fields(exc) from exc
     return await views.computation(session, computation)
 
 
@@ -92,14 +130,20 @@ async def inbox(session: SessionDep, user: Reader) -> list[InvitationOut]:
     return await views.invitations(session, await repository.invitations(session, user.organization_id))
 
 
-@results_router.get(
-    "/result/{result_id}", summary="A result; values only once every reviewing organization released it"
+RESULT_SUMMARY = (
+    "A result; values once every reviewing organization released it (before that, only to the "
+    "administrators of an organization whose review holds it, marked review_copy)"
 )
-@router.get(
-    "/result/{result_id}", summary="A result; values only once every reviewing organization released it"
-)
+
+
+@results_router.get("/result/{result_id}", summary=RESULT_SUMMARY)
+@router.get("/result/{result_id}", summary=RESULT_SUMMARY)
 async def result(session: SessionDep, user: Reader, result_id: str) -> ResultOut:
-    return await views.result(session, await relay.result_for_org(session, result_id, user.organization_id))
+    item = await relay.result_for_org(session, result_id, user.organization_id)
+    reviewer = relay.is_reviewer(item, user)
+    if reviewer:
+        relay.record_review_read(session, item, user)
+    return await views.result(session, item, review_copy=reviewer)
 
 
 @router.get("/{computation_id}/status", summary="Status, round, every party's status, deadlines and failure")
@@ -167,7 +211,16 @@ async def compute(session: SessionDep, user: Creator, computation_id: str) -> Co
 
 
 @router.post(
-    "/{computation_id}/release", summary="Release or withhold a result under your organization's review"
+    "/{computation_id}/release",
+    summary="Release or withhold a result under your organization's review",
+    description=(
+        'Body `{"decision": "release" | "withhold", "reason": "..."}` (reason optional, at most 500 '
+        "characters; it is shown as the result's withheld_reason). Only administrators of an organization "
+        "whose review holds the result may call it, while the computation is awaiting_release (403 for "
+        "anyone else, 409 when nothing awaits release). They read the values first with GET "
+        "/result/{id}, marked review_copy. The values are released once every reviewing organization "
+        "released them; one withholding fails the computation and the values are never shown."
+    ),
 )
 async def release(
     session: SessionDep, user: Releaser, computation_id: str, body: ReleaseRequest

@@ -90,6 +90,8 @@ async def transition(
     if previous is S.running:
         # Hosted parties' protocol states (their inputs, shares, mask keys) have nothing left to protect.
         await hosted_states.delete_states(session, computation.id)
+    if target is S.failed and previous is S.running and reason:
+        reason += await _dropouts(session, computation)
     if target in (S.failed, S.expired, S.cancelled) and reason:
         computation.failure_reason = reason
     await session.flush()
@@ -110,6 +112,23 @@ async def transition(
         "computation.status",
         {"from": previous.value, "to": target.value, "round": computation.current_round}
         | ({"reason": reason} if reason else {}),
+    )
+
+
+async def _dropouts(session: AsyncSession, computation: Computation) -> str:
+    """The parties that dropped out of the run and why, for the reason a run fails with: the requester
+    reads it there rather than in each party's status."""
+    dropped = [
+        p
+        for p in await repository.participants(session, computation.id)
+        if p.status is ParticipantStatus.dropped
+    ]
+    if not dropped:
+        return ""
+    names = await repository.organizations_by_id(session, [p.organization_id for p in dropped])
+    return "; dropped: " + "; ".join(
+        f"party {p.party_index} ({names[p.organization_id].name}): {p.dropped_reason or 'no reason recorded'}"
+        for p in dropped
     )
 
 

@@ -10,7 +10,8 @@ import functools
 import json
 from typing import Any
 
-from hdx.crypto.errors import CapacityError
+from hdx.analyses import AnalysisError
+from hdx.crypto.errors import CapacityError, CryptoError
 from hdx.privacy import central
 from hdx.privacy.errors import PrivacyError
 from hdx.privacy.modes import DpMode
@@ -83,8 +84,11 @@ def _describe(
                 else "the exchange, before anyone sees the aggregate"
             )
             found = {"mechanism": spend.mechanism, "noise_scale": spend.scale, "noised_by": noised_by}
-    except (PrivacyError, CapacityError) as exc:
+    except (PrivacyError, CryptoError) as exc:
         raise Unsound(str(exc)) from exc
+    except (OverflowError, AnalysisError) as exc:
+        # Bounds the checks before let through but the float arithmetic of a plan cannot carry.
+        raise Unsound(f"the noise cannot be planned for these parameters ({exc})") from exc
     described = {"mode": mode.value, "epsilon": epsilon, "delta": delta or 0.0} | found
     return tuple(described.items())
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hdx.auth.models import User
+from hdx.auth.permissions import Action, allowed
 from hdx.computations import lifecycle, repository
 from hdx.computations.coordination import coordinator_for
 from hdx.computations.models import (
@@ -270,6 +271,14 @@ async def release(
         result.reviews, result.status = reviews, ResultStatus.withheld
         result.withheld_reason = reason or "withheld at output review"
         await session.flush()
+        audit.record(
+            session,
+            "computation.result_withheld",
+            actor=actor,
+            target_type="computation",
+            target_id=computation.id,
+            details={"result_id": result.id, "reason": result.withheld_reason},
+        )
         await lifecycle.transition(
             session,
             computation,
@@ -295,6 +304,29 @@ async def release(
         await lifecycle.transition(session, computation, ComputationStatus.completed, now=now, actor=actor)
     await session.flush()
     return result
+
+
+def is_reviewer(result: ComputationResult, user: User) -> bool:
+    """An administrator of an organization whose pending review holds this result: the one reader who
+    must see the values before they are released, to decide on them."""
+    return (
+        result.status is ResultStatus.awaiting_release
+        and user.organization_id is not None
+        and result.reviews.get(user.organization_id) == "pending"
+        and allowed(user.role, Action.computation_release)
+    )
+
+
+def record_review_read(session: AsyncSession, result: ComputationResult, user: User) -> None:
+    """Unreleased values left the exchange: say to whom, on the reviewing organization's trail."""
+    audit.record(
+        session,
+        "computation.result_review_read",
+        actor=audit.Actor(user_id=user.id, email=user.email, organization_id=user.organization_id),
+        target_type="computation",
+        target_id=result.computation_id,
+        details={"result_id": result.id},
+    )
 
 
 async def result_for_org(

@@ -10,11 +10,13 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from hdx.computations.compat import METRICS, mean_params, metric_named, protocol_named
+from hdx.computations.compat import METRICS, PROTOCOL_NAMES, mean_params, metric_named, protocol_named
 from hdx.computations.models import (
     ComputationStatus,
     DataSource,
@@ -23,10 +25,16 @@ from hdx.computations.models import (
     ResultStatus,
 )
 from hdx.privacy.modes import DpMode
+from hdx.privacy.spend import MAX_DELTA, MAX_EPSILON, MIN_DELTA, MIN_EPSILON
 
 MAX_PARTIES = 50
 
-Protocol = Annotated[ProtocolName, BeforeValidator(protocol_named)]
+# Our protocol names and the original product's methods; the schema lists every accepted value.
+Protocol = Annotated[
+    ProtocolName,
+    BeforeValidator(protocol_named),
+    WithJsonSchema({"type": "string", "enum": PROTOCOL_NAMES}),
+]
 OrgReference = Annotated[str, Field(min_length=1, max_length=200, description="organization id or name")]
 
 
@@ -39,11 +47,13 @@ class Deadlines(BaseModel):
     )
     expires_hours: float = Field(7 * 24, gt=0, le=90 * 24, description="the whole computation, from creation")
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Deadlines:
-        if self.expires_hours < self.acceptance_hours:
+    @field_validator("expires_hours")
+    @classmethod
+    def _ordered(cls, expires_hours: float, info: ValidationInfo) -> float:
+        acceptance = info.data.get("acceptance_hours")
+        if acceptance is not None and expires_hours < acceptance:
             raise ValueError("expires_hours must not be shorter than acceptance_hours")
-        return self
+        return expires_hours
 
 
 class ComputationSpec(BaseModel):
@@ -65,8 +75,16 @@ class ComputationSpec(BaseModel):
         None, ge=2, le=MAX_PARTIES, description="acceptances needed to start; all participants when omitted"
     )
     k: int | None = Field(None, ge=1, le=100_000, description="minimum cohort; raised to every party's own")
-    epsilon: float | None = Field(None, gt=0, le=10)
-    delta: float | None = Field(None, gt=0, lt=1)
+    epsilon: float | None = Field(
+        None,
+        description=f"differential privacy: the privacy loss of the release, {MIN_EPSILON:g} to {MAX_EPSILON:g}",
+        json_schema_extra={"minimum": MIN_EPSILON, "maximum": MAX_EPSILON},
+    )
+    delta: float | None = Field(
+        None,
+        description=f"with epsilon: the chance the guarantee fails (Gaussian noise), {MIN_DELTA:g} to {MAX_DELTA:g}",
+        json_schema_extra={"minimum": MIN_DELTA, "maximum": MAX_DELTA},
+    )
     dp_mode: DpMode | None = Field(
         None,
         description="where the differential-privacy noise comes from (with epsilon; 'central' by default): "
@@ -76,18 +94,50 @@ class ComputationSpec(BaseModel):
     )
     deadlines: Deadlines = Field(default_factory=Deadlines)
 
-    @model_validator(mode="after")
-    def _delta_needs_epsilon(self) -> ComputationSpec:
-        if self.delta is not None and self.epsilon is None:
+    @field_validator("epsilon")
+    @classmethod
+    def _epsilon_in_range(cls, epsilon: float | None) -> float | None:
+        if epsilon is not None and not MIN_EPSILON <= epsilon <= MAX_EPSILON:
+            raise ValueError(
+                f"epsilon must lie between {MIN_EPSILON:g} and {MAX_EPSILON:g}, got {epsilon:g}: below, the "
+                "noise would swamp any result (and cannot be calibrated near 0); above, it protects little"
+            )
+        return epsilon
+
+    @field_validator("delta")
+    @classmethod
+    def _delta_in_range(cls, delta: float | None) -> float | None:
+        if delta is not None and not MIN_DELTA <= delta <= MAX_DELTA:
+            raise ValueError(
+                f"delta must lie between {MIN_DELTA:g} and {MAX_DELTA:g}, got {delta:g}: it is the chance "
+                "the guarantee fails, and should stay well below one over the number of records"
+            )
+        return delta
+
+    # Cross-field checks are field validators, so that an error names the field to change. A field that
+    # failed its own validation is absent from info.data and is not checked against again.
+    @field_validator("delta")
+    @classmethod
+    def _delta_needs_epsilon(cls, delta: float | None, info: ValidationInfo) -> float | None:
+        if delta is not None and "epsilon" in info.data and info.data["epsilon"] is None:
             raise ValueError("delta is only meaningful with epsilon")
-        if self.dp_mode is not None and self.epsilon is None:
+        return delta
+
+    @field_validator("dp_mode")
+    @classmethod
+    def _mode_needs_epsilon(cls, mode: DpMode | None, info: ValidationInfo) -> DpMode | None:
+        if mode is not None and "epsilon" in info.data and info.data["epsilon"] is None:
             raise ValueError("dp_mode is only meaningful with epsilon")
-        if self.epsilon is not None and self.dp_mode is None:
-            self.dp_mode = DpMode.central
-        if self.dp_mode is DpMode.distributed and self.delta is None:
+        if mode is DpMode.distributed and "delta" in info.data and info.data["delta"] is None:
             raise ValueError(
                 "dp_mode 'distributed' adds discrete Gaussian noise, which needs delta (for example 1e-6)"
             )
+        return mode
+
+    @model_validator(mode="after")
+    def _central_by_default(self) -> ComputationSpec:
+        if self.epsilon is not None and self.dp_mode is None:
+            self.dp_mode = DpMode.central
         return self
 
 
@@ -96,7 +146,10 @@ class OriginalInitialize(BaseModel):
 
     metric_type: str = Field(examples=["blood_pressure"])
     participating_orgs: list[OrgReference] = Field(min_length=2, max_length=MAX_PARTIES)
-    security_method: Protocol = Field(ProtocolName.shamir, description="standard, homomorphic or hybrid")
+    security_method: Protocol = Field(
+        ProtocolName.shamir,
+        description="standard (shamir), homomorphic (paillier), hybrid, or any protocol name: shamir, secagg, paillier",
+    )
     threshold: int = Field(ge=2, le=MAX_PARTIES)
     min_participants: int = Field(ge=2, le=MAX_PARTIES)
 
@@ -153,8 +206,12 @@ class DeclineRequest(BaseModel):
 class ReleaseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    decision: Literal["release", "withhold"]
-    reason: str | None = Field(None, max_length=500)
+    decision: Literal["release", "withhold"] = Field(
+        description="release: your organization lets the values out; withhold: nobody ever sees them"
+    )
+    reason: str | None = Field(
+        None, max_length=500, description="why; shown as withheld_reason when withheld"
+    )
 
 
 class DeadlinesOut(BaseModel):
@@ -346,7 +403,15 @@ class ResultOut(BaseModel):
     id: str
     computation_id: str
     status: ResultStatus
-    values: dict[str, Any] | None = Field(description="only once the result is visible")
+    values: dict[str, Any] | None = Field(
+        description="once every reviewing organization released the result; before that, only for the "
+        "administrators of an organization whose review holds it (review_copy), null for everyone else"
+    )
+    released: bool = Field(description="true once the values are released to every party")
+    review_copy: bool = Field(
+        description="true: these values are NOT released; they are shown only to you, an administrator of "
+        "an organization whose review holds the result, to decide whether to release or withhold it"
+    )
     protection: dict[str, Any]
     waiting_for: list[str] = Field(description="organizations whose output review is pending")
     withheld_reason: str | None

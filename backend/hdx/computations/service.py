@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hdx.analyses.errors import AnalysisError
 from hdx.analyses.registry import get_analysis
 from hdx.auth.models import Role, User
-from hdx.computations import lifecycle, protection, repository
+from hdx.computations import lifecycle, protection, repository, suitability
 from hdx.computations.models import (
     Computation,
     ComputationStatus,
@@ -25,7 +25,7 @@ from hdx.computations.models import (
 )
 from hdx.computations.schemas import MAX_PARTIES, AcceptRequest, ComputationSpec
 from hdx.config import Settings
-from hdx.crypto.errors import CapacityError
+from hdx.crypto.errors import CapacityError, CryptoError
 from hdx.datasets import repository as datasets_repository
 from hdx.exceptions import Conflict, Forbidden, Gone, NotFound, Unprocessable
 from hdx.hosted import keys as hosted_keys
@@ -103,6 +103,9 @@ def _check_capacity(analysis: str, params: dict[str, Any], protocol: str, n_part
         fixed_point.plan(analysis, params, n_parties, exchange_side.modulus())
     except CapacityError as exc:
         raise _invalid("params", str(exc)) from exc
+    except (CryptoError, OverflowError) as exc:
+        # The parameters' checks should keep bounds within what the encoding holds; refuse, never 500.
+        raise _invalid("params", f"the parameters cannot be encoded for a secure sum: {exc}") from exc
 
 
 async def _resolve_participants(session: AsyncSession, references: list[str]) -> list[Organization]:
@@ -239,9 +242,13 @@ def _check_acceptance_open(computation: Computation, now: datetime) -> None:
         raise Gone(f"The acceptance deadline passed at {computation.acceptance_deadline_at.isoformat()}")
 
 
-async def _check_dataset(session: AsyncSession, dataset_id: str, organization_id: str) -> None:
-    if await datasets_repository.dataset(session, organization_id, dataset_id) is None:
+async def _check_dataset(
+    session: AsyncSession, computation: Computation, dataset_id: str, organization_id: str
+) -> None:
+    dataset = await datasets_repository.dataset(session, organization_id, dataset_id)
+    if dataset is None:
         raise _invalid("dataset_id", "no dataset with this id belongs to your organization")
+    suitability.check(dataset, computation.analysis, computation.params)
 
 
 async def accept(
@@ -257,7 +264,7 @@ async def accept(
     computation, party = await _own_invitation(session, computation_id, organization_id)
     _check_acceptance_open(computation, now)
     if choice.dataset_id is not None:
-        await _check_dataset(session, choice.dataset_id, organization_id)
+        await _check_dataset(session, computation, choice.dataset_id, organization_id)
         party.source, party.dataset_id = DataSource.vault, choice.dataset_id
         # The exchange's hosted agent plays this party, with its own keys for the organization.
         key: PartyKey | None = await hosted_keys.ensure(session, settings, organization_id, now=now)

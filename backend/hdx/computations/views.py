@@ -245,14 +245,19 @@ async def compute_outcome(
     )
 
 
-async def result(session: AsyncSession, item: ComputationResult) -> ResultOut:
+async def result(session: AsyncSession, item: ComputationResult, *, review_copy: bool = False) -> ResultOut:
+    """A result as everyone sees it; `review_copy` shows a reviewer the values its review holds back."""
     pending = [org_id for org_id, state in item.reviews.items() if state == "pending"]
     orgs = await repository.organizations_by_id(session, pending)
+    released = item.status is ResultStatus.visible
+    review_copy = review_copy and item.status is ResultStatus.awaiting_release
     return ResultOut(
         id=item.id,
         computation_id=item.computation_id,
         status=item.status,
-        values=item.values if item.status is ResultStatus.visible else None,
+        values=item.values if released or review_copy else None,
+        released=released,
+        review_copy=review_copy,
         protection=item.protection,
         waiting_for=sorted(orgs[org_id].name for org_id in pending),
         withheld_reason=item.withheld_reason,

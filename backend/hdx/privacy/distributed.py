@@ -131,15 +131,21 @@ def plan_distributed(
         raise PrivacyError("no element depends on any record: there is nothing to protect")
     d_in = math.sqrt(slots) * _ROUNDING_MARGIN
     space = (dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float))
-    central = dp.binary_search_param(
-        lambda s: gaussian_measurement(space, s, delta), d_in=d_in, d_out=(epsilon, delta)
-    )
-    spent_epsilon, spent_delta = gaussian_measurement(space, central, delta).map(d_in)
+    try:
+        central = dp.binary_search_param(
+            lambda s: gaussian_measurement(space, s, delta), d_in=d_in, d_out=(epsilon, delta)
+        )
+        spent_epsilon, spent_delta = gaussian_measurement(space, central, delta).map(d_in)
+        # The zCDP the (epsilon, delta) allows: OpenDP's own map of the same Gaussian before conversion.
+        zcdp: Any = dp.m.make_gaussian(*space, scale=central)
+        rho_budget = float(zcdp.map(d_in))
+    except dp.OpenDPException:
+        raise PrivacyError(
+            f"OpenDP cannot calibrate a Gaussian mechanism to epsilon={epsilon}, delta={delta}: the noise "
+            "scale it needs is out of range"
+        ) from None
     if not (spent_epsilon <= epsilon and spent_delta <= delta):
         raise PrivacyError(f"OpenDP could not calibrate a Gaussian mechanism to ({epsilon}, {delta})")
-    # The zCDP the (epsilon, delta) above allows: OpenDP's own map of the same Gaussian before conversion.
-    zcdp: Any = dp.m.make_gaussian(*space, scale=central)
-    rho_budget = float(zcdp.map(d_in))
 
     def total_tau(c: float) -> float:
         return math.fsum(tau(c * float(d) / math.sqrt(honest), honest) for d in grid if d > 0)

@@ -83,6 +83,14 @@ class CentralNoise:
         return Noisy(vector=noisy, spend=self.spend)
 
 
+def _uncalibrated(mechanism: str, setting: str) -> PrivacyError:
+    """OpenDP refused every noise scale (its own message spells out numbers of hundreds of digits)."""
+    return PrivacyError(
+        f"OpenDP cannot calibrate {mechanism} mechanism to {setting}: the noise scale it needs is out of "
+        "range; choose a larger epsilon"
+    )
+
+
 def _float_vectors() -> Any:
     return dp.vector_domain(dp.atom_domain(T=float, nan=False))
 
@@ -111,8 +119,11 @@ def plan_laplace(sensitivity: Sensitivity, epsilon: float) -> CentralNoise:
     def make(scale: float) -> Any:
         return dp.m.make_laplace(*space, scale=scale)
 
-    scale = dp.binary_search_param(make, d_in=d_in, d_out=epsilon)
-    measurement = make(scale)
+    try:
+        scale = dp.binary_search_param(make, d_in=d_in, d_out=epsilon)
+        measurement = make(scale)
+    except dp.OpenDPException:
+        raise _uncalibrated("a Laplace", f"epsilon={epsilon}") from None
     if not measurement.map(d_in) <= epsilon:
         raise PrivacyError(f"OpenDP could not calibrate a Laplace mechanism to epsilon={epsilon}")
     return _central("laplace", measurement, scale, normalizers(sensitivity), epsilon, 0.0)
@@ -131,11 +142,14 @@ def plan_gaussian(sensitivity: Sensitivity, epsilon: float, delta: float) -> Cen
     if d_in == 0:
         raise PrivacyError("no element depends on any record: there is nothing to protect")
     space = (_float_vectors(), dp.l2_distance(T=float))
-    scale = dp.binary_search_param(
-        lambda s: gaussian_measurement(space, s, delta), d_in=d_in, d_out=(epsilon, delta)
-    )
-    measurement = gaussian_measurement(space, scale, delta)
-    spent_epsilon, spent_delta = measurement.map(d_in)
+    try:
+        scale = dp.binary_search_param(
+            lambda s: gaussian_measurement(space, s, delta), d_in=d_in, d_out=(epsilon, delta)
+        )
+        measurement = gaussian_measurement(space, scale, delta)
+        spent_epsilon, spent_delta = measurement.map(d_in)
+    except dp.OpenDPException:
+        raise _uncalibrated("a Gaussian", f"epsilon={epsilon}, delta={delta}") from None
     if not (spent_epsilon <= epsilon and spent_delta <= delta):
         raise PrivacyError(f"OpenDP could not calibrate a Gaussian mechanism to ({epsilon}, {delta})")
     return _central("gaussian", measurement, scale, normalizers(sensitivity), epsilon, delta)

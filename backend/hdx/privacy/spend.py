@@ -7,6 +7,17 @@ from dataclasses import dataclass
 
 from .errors import PrivacyError
 
+# The privacy parameters a computation may ask for. Below MIN_EPSILON the noise is over a thousand
+# times the most one record can change a value (no release is of use) and OpenDP's Laplace scale
+# overflows long before epsilon reaches zero; above MAX_EPSILON the guarantee means little.
+# Delta is the chance the epsilon guarantee fails outright: at most MAX_DELTA (it should stay well
+# below one over the number of records), and at least MIN_DELTA, below which the Gaussian noise
+# keeps growing for no practical gain.
+MIN_EPSILON = 1e-3
+MAX_EPSILON = 10.0
+MIN_DELTA = 1e-12
+MAX_DELTA = 1e-3
+
 
 @dataclass(frozen=True)
 class Spend:

@@ -324,7 +324,11 @@ def test_secagg_below_the_threshold_fails_with_a_reason_and_releases_nothing(fed
 
     assert ended["status"] == "failed"
     assert ended["result_id"] is None
-    assert ended["failure_reason"] == "round 2 has 1 party left in play, fewer than the threshold of 2"
+    reason = ended["failure_reason"]
+    assert reason.startswith("round 2 has 1 party left in play, fewer than the threshold of 2; dropped: ")
+    # Each party that dropped is named with its own reason.
+    for member in dead:
+        assert f"party {party(ended, member)['party_index']} (" in reason
     assert [party(ended, member)["status"] for member in dead] == ["dropped", "dropped"]
     with pytest.raises(ComputationFailed, match="fewer than the threshold"):
         result(fed.http, fed.requester, ended)

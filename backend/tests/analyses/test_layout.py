@@ -92,7 +92,7 @@ def test_integer_elements_are_rounded_after_fixed_point_decoding() -> None:
     analysis = get_analysis("mean")
     params = analysis.parse(REQUESTS["mean"])
 
-    result = analysis.finalize([9.9999997, 2.5, 3.0000001], params, k=5)
+    result = analysis.finalize([9.9999997, 2.5, 3.0000001], params, k=3)
 
     assert (result.n, result.clipped) == (10, 3)
     assert result.values["mean"] == pytest.approx(1.5 + 0.25)

@@ -218,5 +218,8 @@ async def test_round_deadline_hands_over_to_the_coordinator_which_drops_parties(
     parties = await repository.participants(db, cid)
     assert [p.status.value for p in parties] == ["submitted", "dropped", "dropped"]
     assert computation.status.value == "failed"
-    assert computation.failure_reason == "round 1 has 1 party left in play, fewer than the threshold of 2"
+    assert computation.failure_reason == (
+        "round 1 has 1 party left in play, fewer than the threshold of 2; dropped: "
+        "party 2 (South Clinic): missed the round deadline; party 3 (East Laboratory): missed the round deadline"
+    )
     await db.rollback()

@@ -120,7 +120,7 @@ async def test_unsound_settings_are_refused_by_the_spec(
         ),
         # Noise on the grid must fit one element per value beside the aggregate: these bounds need limbs.
         (
-            {"params": {"variable": {"name": "glucose", "lo": 0, "hi": 1e15}}},
+            {"params": {"variable": {"name": "glucose", "lo": 0, "hi": 1e12}}},
             "distributed noise needs every value in one element",
         ),
     ],

@@ -199,7 +199,8 @@ async def test_a_party_lost_in_an_iteration_fails_the_computation(
     assert status["status"] == "failed"
     assert status["failure_reason"] == (
         "parties [3] are missing from the sum of iteration 2: an iterative analysis needs every party's "
-        "data in every iteration, so it stops rather than mix different records"
+        "data in every iteration, so it stops rather than mix different records; dropped: "
+        "party 3 (East Laboratory): had not sent all its round 5 messages by the deadline"
     )
     assert status["result_id"] is None
 
@@ -219,7 +220,8 @@ async def test_a_party_dropped_after_a_complete_sum_stops_before_the_next_iterat
     assert (status["status"], status["iteration"]) == ("failed", 1)
     assert status["failure_reason"] == (
         "parties [3] dropped out in iteration 1: the next iteration would sum over other records than "
-        "this one, so the computation stops"
+        "this one, so the computation stops; dropped: "
+        "party 3 (East Laboratory): had not sent all its round 2 messages by the deadline"
     )
 
 

@@ -208,7 +208,7 @@ async def test_accepting_with_a_vault_dataset_needs_one_of_our_own(
             upload_bytes=4000,
             stored_bytes=4100,
             delimiter=",",
-            columns=[],
+            columns=[{"name": "systolic_bp", "label": "Systolic blood pressure", "kind": "number"}],
             report={},
         )
 

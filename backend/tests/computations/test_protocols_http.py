@@ -203,7 +203,10 @@ async def test_shamir_below_the_threshold_fails_with_a_reason(
     await _pass_deadline(app, client, four[0], cid)
     status = await _status(client, four[0], cid)
     assert status["status"] == "failed"
-    assert status["failure_reason"] == "round 2 has 3 parties left in play, fewer than the threshold of 4"
+    assert status["failure_reason"] == (
+        "round 2 has 3 parties left in play, fewer than the threshold of 4; dropped: "
+        "party 4 (West Pharmacy): had not sent all its round 2 messages by the deadline"
+    )
     assert status["result_id"] is None
 
 

@@ -111,7 +111,7 @@ def test_bounds_too_wide_for_the_field_are_refused() -> None:
     # Two limbs hold about twice the bits, but not without bound.
     assert plan("variance", params, 10, FIELD_PRIME).split.size == 2
     with pytest.raises(CapacityError, match="fewer than 8 fractional bits in 2 element"):
-        plan("variance", {"variable": {"name": "x", "lo": -1e16, "hi": 1e16}}, 10, FIELD_PRIME)
+        plan("variance", {"variable": {"name": "x", "lo": -3e13, "hi": 3e13}}, 10, FIELD_PRIME)
 
 
 def test_a_party_with_more_rows_than_the_encoding_allows_is_refused() -> None:

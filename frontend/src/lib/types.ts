@@ -252,6 +252,10 @@ export interface ComputationResult {
   status: ResultStatus;
   values: Record<string, unknown> | null;
   protection: Record<string, unknown>;
+  /** True once the values are released to every party. */
+  released: boolean;
+  /** True when the values are shown only to this reviewing administrator, not released. */
+  review_copy: boolean;
   waiting_for: string[];
   withheld_reason: string | null;
   created_at: string;

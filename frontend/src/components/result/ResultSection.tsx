@@ -58,6 +58,15 @@ export function ResultSection({ computation, resultId, user, onResult, onDecided
                     : "These organizations review every result that uses their data before any organization sees it. The values appear here once every one of them has released the result."}
                 </p>
               </Alert>
+              {data.review_copy && data.values && (
+                <div className="space-y-3 rounded-lg border-2 border-dashed border-amber-400 bg-amber-50/40 p-4">
+                  <p className="text-sm font-semibold text-amber-900">
+                    Review copy: not released. Only administrators of an organization reviewing this result see these
+                    values; nobody else does until every reviewing organization has released it.
+                  </p>
+                  <ResultValues values={data.values} analysis={computation.analysis} k={computation.k} params={computation.params} />
+                </div>
+              )}
               {reviewing && (
                 <ReviewActions
                   computationId={computation.id}

@@ -362,3 +362,12 @@ describe("survival curve points", () => {
     expect(survivalCurve(survival, null).upper[0]).toEqual({ x: 18, y: 1 });
   });
 });
+
+describe("a withheld count of clipped values", () => {
+  it("is shown as withheld, not left out, when the release lists it as suppressed", () => {
+    const withheld = released({ analysis: "mean", n: 40, values: { mean: 3 }, suppressed: ["clipped"], clipped: null, notes: [] });
+    expect(protectionRows({ protocol: "shamir" }, withheld)).toContainEqual({ label: "Values clipped to the bounds", value: "Withheld: fewer than k" });
+    const none = released({ analysis: "mean", n: 40, values: { mean: 3 }, suppressed: [], clipped: null, notes: [] });
+    expect(protectionRows({ protocol: "shamir" }, none).map((row) => row.label)).not.toContain("Values clipped to the bounds");
+  });
+});

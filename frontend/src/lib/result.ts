@@ -433,6 +433,12 @@ export function privacyRows(facts: NoiseFacts): ResultRow[] {
   return rows;
 }
 
+/** A count of clipped values between 1 and k - 1 is withheld like a small cell: null, and listed as suppressed. */
+function withheldClipped(protection: Record<string, unknown>, result: Released | null): boolean {
+  const suppressed = Array.isArray(protection.suppressed) ? texts(protection.suppressed) : (result?.suppressed ?? []);
+  return suppressed.includes("clipped");
+}
+
 /** What protects a released result, from the result's `protection` record and the analysis' own report. */
 export function protectionRows(protection: Record<string, unknown>, result: Released | null): ResultRow[] {
   const rows: ResultRow[] = [];
@@ -452,6 +458,7 @@ export function protectionRows(protection: Record<string, unknown>, result: Rele
   const clipped = numberOrNull(protection.clipped) ?? result?.clipped ?? null;
   // With differential privacy the released count of clipped values carries noise too.
   if (clipped !== null) rows.push({ label: "Values clipped to the bounds", value: dp ? `${clipped} (with noise)` : clipped });
+  else if (withheldClipped(protection, result)) rows.push({ label: "Values clipped to the bounds", value: "Withheld: fewer than k" });
   return rows;
 }
 

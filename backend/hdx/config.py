@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_default: str = "300/minute;5000/hour"
     rate_limit_login: str = "10/minute;100/hour"
-    rate_limit_otp: str = "5/minute;30/hour"
+    # Per client address and per account. A hospital's staff often share one NAT address, so the
+    # address window is wide; guessing a code is bounded by otp_max_attempts per code.
+    rate_limit_otp: str = "20/minute;200/hour"
     rate_limit_password_reset: str = "5/minute;30/hour"
     rate_limit_enabled: bool = True
     trusted_proxies: list[str] = Field(default_factory=list)

@@ -85,7 +85,8 @@ def unreachable_reason(exc: BaseException) -> str | None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    kwargs: dict[str, Any] = {}
+    # Bound values (hashes, pseudonyms, e-mail addresses) never appear in errors, hence never in logs.
+    kwargs: dict[str, Any] = {"hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
     else:

@@ -101,7 +101,7 @@ async def connect(websocket: WebSocket, endpoint: Endpoint) -> None:
     except Unauthorized as exc:
         await _refuse(websocket, exc.message)
         return
-    await realtime.hub.serve(websocket, identity, endpoint)
+    await realtime.hub.serve(websocket, identity, token, endpoint)
 
 
 @router.websocket("/ws/metrics")

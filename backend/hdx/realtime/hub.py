@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from prometheus_client.process_collector import PROCESS_COLLECTOR
 from pydantic import BaseModel, ValidationError
@@ -75,9 +75,13 @@ FEDERATED = Endpoint("/ws/federated", frozenset({service.FEDERATED}), system=Fal
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, identity: Identity, endpoint: Endpoint, queue_size: int) -> None:
+    def __init__(
+        self, websocket: WebSocket, identity: Identity, token: str, endpoint: Endpoint, queue_size: int
+    ) -> None:
         self.websocket = websocket
         self.identity = identity
+        # Checked again like an API request's token on every subscription and every heartbeat.
+        self.token = token
         self.endpoint = endpoint
         self.channels: set[str] = set()
         self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
@@ -105,6 +109,8 @@ class Connection:
 
     def channel_for(self, event: Event) -> str | None:
         """The subscribed channel this event arrives on, if this client may see it at all."""
+        if not self.identity.sees_computations:
+            return None
         if event.audience is not None and self.identity.organization_id not in event.audience:
             return None
         return next((channel for channel in event.channels if channel in self.channels), None)
@@ -141,9 +147,9 @@ class Hub:
                 ).model_dump_json()
             connection.offer(encoded[channel])
 
-    async def serve(self, websocket: WebSocket, identity: Identity, endpoint: Endpoint) -> None:
+    async def serve(self, websocket: WebSocket, identity: Identity, token: str, endpoint: Endpoint) -> None:
         """Run one authenticated client until it leaves or is dropped; returns once it is closed."""
-        connection = Connection(websocket, identity, endpoint, self.settings.ws_send_queue)
+        connection = Connection(websocket, identity, token, endpoint, self.settings.ws_send_queue)
         if endpoint.system:
             connection.channels.update([service.SYSTEM, *service.own_channels(identity)])
         connection.send(
@@ -163,7 +169,7 @@ class Hub:
         ]
         try:
             if endpoint.system:
-                snapshot = await self._snapshot()
+                snapshot = await self._snapshot(_scope_of(identity))
                 if snapshot is not None:
                     connection.send(snapshot)
             await connection.ended.wait()
@@ -237,6 +243,8 @@ class Hub:
             connection.send(Error(code="too_many_channels", message=message, channel=channel))
             return
         async with self.sessionmaker() as session:
+            if not await self._still_allowed(session, connection):
+                return
             refusal = await service.subscription_refusal(session, connection.identity, channel)
         if refusal is not None:
             code, message = refusal
@@ -257,7 +265,19 @@ class Hub:
         if (identity.user_id, identity.organization_id) != (current.user_id, current.organization_id):
             connection.end(POLICY_VIOLATION, "the token belongs to another account")
             return
-        connection.identity = identity
+        connection.token = token
+        _update_identity(connection, identity)
+
+    async def _still_allowed(self, session: AsyncSession, connection: Connection) -> bool:
+        """The checks of an API request with the connection's token (account active, token version, sign-in
+        live: two indexed lookups); the connection is closed with 1008 when they fail."""
+        try:
+            identity = await service.authenticate(session, self.settings, connection.token)
+        except Unauthorized as exc:
+            connection.end(POLICY_VIOLATION, exc.message[:120])
+            return False
+        _update_identity(connection, identity)
+        return True
 
     async def _heartbeat(self, connection: Connection) -> None:
         while True:
@@ -265,6 +285,9 @@ class Hub:
             if utcnow() >= connection.identity.expires_at:
                 connection.end(POLICY_VIOLATION, "token expired: reconnect with a fresh token")
                 return
+            async with self.sessionmaker() as session:
+                if not await self._still_allowed(session, connection):
+                    return
             pinged = time.monotonic()
             connection.send(Ping())
             await asyncio.sleep(self.settings.ws_heartbeat_timeout_seconds)
@@ -275,32 +298,61 @@ class Hub:
     async def _metrics_loop(self) -> None:
         while True:
             await asyncio.sleep(self.settings.ws_metrics_seconds)
-            watchers = [c for c in self.connections if service.SYSTEM in c.channels]
-            if not watchers:
-                continue
-            snapshot = await self._snapshot()
-            if snapshot is None:
-                continue
-            text = snapshot.model_dump_json()
-            for connection in watchers:
-                connection.offer(text)
+            # One count per scope (the platform, each watching organization), not per connection.
+            watchers: dict[Scope, list[Connection]] = {}
+            for connection in self.connections:
+                if service.SYSTEM in connection.channels:
+                    watchers.setdefault(_scope_of(connection.identity), []).append(connection)
+            for scope, connections in watchers.items():
+                snapshot = await self._snapshot(scope)
+                if snapshot is None:
+                    continue
+                text = snapshot.model_dump_json()
+                for connection in connections:
+                    connection.offer(text)
 
-    async def _snapshot(self) -> Metrics | None:
-        try:
-            async with self.sessionmaker() as session:
-                counts = await repository.computation_counts(session, COUNTED)
-        except (SQLAlchemyError, OSError):
-            logger.warning("computation counts unavailable for the metrics feed", exc_info=True)
-            return None
-        return Metrics(
-            at=utcnow().isoformat(),
-            computations=ComputationCounts(**{status.value: count for status, count in counts.items()}),
-            process=ProcessMetrics(
+    async def _snapshot(self, scope: Scope) -> Metrics | None:
+        kind, organization_id = scope
+        computations = None
+        if kind != "none":
+            try:
+                async with self.sessionmaker() as session:
+                    counts = await repository.computation_counts(session, COUNTED, organization_id)
+            except (SQLAlchemyError, OSError):
+                logger.warning("computation counts unavailable for the metrics feed", exc_info=True)
+                return None
+            computations = ComputationCounts(**{status.value: count for status, count in counts.items()})
+        process = None
+        if kind == "platform":
+            process = ProcessMetrics(
                 connections=len(self.connections),
                 rss_bytes=_resident_bytes(),
                 uptime_seconds=round(time.monotonic() - self._started, 1),
-            ),
-        )
+            )
+        return Metrics(at=utcnow().isoformat(), scope=kind, computations=computations, process=process)
+
+
+Scope = tuple[Literal["platform", "organization", "none"], str | None]
+
+
+def _scope_of(identity: Identity) -> Scope:
+    """Platform admins watch the whole exchange; others their organization, if their role sees computations."""
+    if identity.platform_admin:
+        return ("platform", None)
+    if identity.sees_computations and identity.organization_id is not None:
+        return ("organization", identity.organization_id)
+    return ("none", None)
+
+
+def _update_identity(connection: Connection, identity: Identity) -> None:
+    """Take the account as it is now: a changed role or organization keeps only what it may still see."""
+    previous = connection.identity
+    connection.identity = identity
+    if identity.sees_computations and identity.organization_id == previous.organization_id:
+        return
+    connection.channels &= {service.SYSTEM} if connection.endpoint.system else set()
+    if connection.endpoint.system:
+        connection.channels.update(service.own_channels(identity))
 
 
 def _resident_bytes() -> int | None:

@@ -112,9 +112,12 @@ class ProcessMetrics(BaseModel):
 
 
 class Metrics(BaseModel):
-    """Every few seconds to /ws/metrics clients: exchange-wide counts and this server process's own figures."""
+    """Every few seconds to /ws/metrics clients. Platform admins get the exchange-wide counts and this
+    server process's own figures; other users the counts of their organization's computations (none for
+    roles that do not see computations) and no process figures."""
 
     type: Literal["metrics"] = "metrics"
     at: str
-    computations: ComputationCounts
-    process: ProcessMetrics
+    scope: Literal["platform", "organization", "none"]
+    computations: ComputationCounts | None
+    process: ProcessMetrics | None

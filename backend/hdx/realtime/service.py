@@ -157,6 +157,10 @@ class Identity:
     def sees_computations(self) -> bool:
         return self.organization_id is not None and allowed(self.role, Action.computation_read)
 
+    @property
+    def platform_admin(self) -> bool:
+        return self.role is Role.admin
+
 
 async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Identity:
     """The same checks as an API request with this access token: signature, expiry, account, revocation."""
@@ -185,10 +189,11 @@ async def subscription_refusal(
     ident = channel.partition(":")[2]
     if kind == ORG and ident != identity.organization_id:
         return "forbidden", "only your own organization's channel"
-    if kind == COMPUTATION:
+    if kind in (COMPUTATION, FEDERATED):
+        # Federated training runs inside a computation: federated:<id> names the computation.
         found = await computations_repository.computation_for_org(session, ident, identity.organization_id)
         if found is None:
             # The same answer for "does not exist" and "not yours": existence is not disclosed.
             return "forbidden", "no such computation among your organization's"
-    # federated: what is delivered there is limited to each event's audience, checked on delivery.
+    # Each event is delivered only to its audience as well, checked again on delivery.
     return None

@@ -157,12 +157,13 @@ async def test_nothing_is_published_when_the_request_fails(
 
 
 async def test_the_federated_feed_delivers_only_to_the_event_audience(
-    server: str, app: FastAPI, make_user: MakeUser
+    server: str, app: FastAPI, client: httpx.AsyncClient, orgs: list[Org]
 ) -> None:
-    north = await make_user(Role.doctor, org="North Hospital")
-    south = await make_user(Role.doctor, org="South Clinic")
+    # Federated training runs inside a computation that both organizations take part in.
+    created = await create(client, orgs[0].doctor, spec(orgs[:2]))
+    north, south = orgs[0].doctor, orgs[1].doctor
     assert north.organization_id is not None
-    channel = "federated:training-7"
+    channel = f"federated:{created['id']}"
     async with (
         ws_client(server, path="/ws/federated", token=north.token) as north_feed,
         ws_client(server, path="/ws/federated", token=south.token) as south_feed,

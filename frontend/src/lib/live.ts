@@ -35,8 +35,11 @@ export interface LiveReady {
 
 export interface LiveMetrics {
   at: string;
-  computations: { pending_approval: number; running: number; awaiting_release: number };
-  process: { connections: number; rss_bytes: number | null; uptime_seconds: number };
+  /** platform: a platform admin's whole-exchange view; organization: the user's own; none: a role that sees no computations. */
+  scope: "platform" | "organization" | "none";
+  computations: { pending_approval: number; running: number; awaiting_release: number } | null;
+  /** The exchange process's figures, for platform admins only. */
+  process: { connections: number; rss_bytes: number | null; uptime_seconds: number } | null;
 }
 
 export interface LiveError {

@@ -23,6 +23,7 @@ from hdx.auth.emails import check_email
 from hdx.auth.models import OtpPurpose, Role
 from hdx.auth.passwords import password_problems
 from hdx.organizations.models import OrganizationType
+from hdx.organizations.names import name_problem
 
 # Long enough for any policy-conforming password; the policy itself reports the 12..128 rule clearly.
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
@@ -51,6 +52,15 @@ class RegisterRequest(BaseModel):
 
     # Every field is checked here, the address and the password policy included, so that one answer
     # lists every problem of the body, each under its own field.
+
+    @field_validator("name")
+    @classmethod
+    def _not_id_shaped(cls, value: str) -> str:
+        # Computations name their parties by id or name: a name shaped like an id could take its place.
+        problem = name_problem(value)
+        if problem is not None:
+            raise PydanticCustomError("organization_name_id_shaped", "{problem}", {"problem": problem})
+        return value
 
     @field_validator("email")
     @classmethod

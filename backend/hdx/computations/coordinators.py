@@ -33,6 +33,7 @@ from hdx.computations.models import (
     EXCHANGE_INDEX,
     Computation,
     ComputationStatus,
+    DataSource,
     Participant,
     ProtocolName,
 )
@@ -53,6 +54,18 @@ _TOOK_PART = iterations.TOOK_PART
 
 def _in_play(parties: list[Participant]) -> list[int]:
     return [p.party_index for p in parties if p.status in lifecycle.IN_PLAY]
+
+
+def _hosted(computation: Computation, parties: list[Participant]) -> dict[str, Any]:
+    """The parties the exchange's hosted agent played: it holds their keys, so it could read what they
+    received (docs/protocols.md, "Hosted agents")."""
+    hosted = {p.party_index for p in parties if p.status in _TOOK_PART and p.source is DataSource.vault}
+    return {
+        "parties": len(hosted),
+        "recipient": computation.protocol.value in {"paillier", "hybrid"}
+        and _recipient(computation, parties) in hosted,
+        "reach_threshold": len(hosted) >= computation.threshold,
+    }
 
 
 def _recipient(computation: Computation, parties: list[Participant]) -> int | None:
@@ -231,6 +244,7 @@ class ProtocolCoordinator:
         }
         if dp is not None:
             protection["differential_privacy"] = dp
+        protection["hosted"] = _hosted(computation, parties)
         await relay.record_result(
             session, computation, result.model_dump(mode="json"), protection, now=utcnow()
         )
@@ -354,13 +368,24 @@ class ProtocolCoordinator:
                     f"computation:{computation.id}",
                 )
             except privacy.PrivacyBudgetExhausted as exc:
-                raise _Refused(f"privacy budget exhausted (429): {exc}") from exc
+                raise _Refused(await _exhausted(session, exc, computation.dp_epsilon)) from exc
         return charges
 
     async def _fail(self, session: AsyncSession, computation: Computation, reason: str) -> None:
         await lifecycle.transition(
             session, computation, ComputationStatus.failed, now=utcnow(), reason=reason
         )
+
+
+async def _exhausted(session: AsyncSession, exc: privacy.PrivacyBudgetExhausted, epsilon: float) -> str:
+    """The failure every party reads: the organization whose dataset's budget ran out, never the dataset's
+    id (which only its own organization sees, in its ledger and audit trail)."""
+    owner = (await repository.organizations_by_id(session, [exc.organization_id])).get(exc.organization_id)
+    name = owner.name if owner is not None else "a participating organization"
+    return (
+        f"privacy budget exhausted (429): the privacy budget of {name}'s dataset is exhausted; it cannot "
+        f"cover epsilon={epsilon} (only {name} can raise it)"
+    )
 
 
 def _charges(computation: Computation, parties: list[Participant], contributors: list[int]) -> dict[str, Any]:

@@ -140,10 +140,14 @@ async def overdue(session: AsyncSession, now: datetime) -> Sequence[Computation]
 # organizations
 
 
-async def organizations_by_reference(session: AsyncSession, references: Iterable[str]) -> list[Organization]:
-    refs = list(references)
+async def organizations_by_reference(
+    session: AsyncSession, *, ids: Iterable[str], names: Iterable[str]
+) -> list[Organization]:
+    """Organizations with one of `ids`, or whose name or id is one of `names` (the caller decides which
+    references are ids: an id-shaped reference must never be compared with names)."""
+    other = list(names)
     rows = await session.scalars(
-        select(Organization).where(or_(Organization.id.in_(refs), Organization.name.in_(refs)))
+        select(Organization).where(or_(Organization.id.in_([*ids, *other]), Organization.name.in_(other)))
     )
     return list(rows.all())
 

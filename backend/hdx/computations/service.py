@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hdx.analyses.errors import AnalysisError
 from hdx.analyses.registry import get_analysis
 from hdx.auth.models import Role, User
-from hdx.computations import lifecycle, protection, repository, suitability
+from hdx.computations import lifecycle, protection, recipient, repository, requirements, suitability
 from hdx.computations.models import (
     Computation,
     ComputationStatus,
@@ -29,7 +29,9 @@ from hdx.crypto.errors import CapacityError, CryptoError
 from hdx.datasets import repository as datasets_repository
 from hdx.exceptions import Conflict, Forbidden, Gone, NotFound, Unprocessable
 from hdx.hosted import keys as hosted_keys
+from hdx.organizations import repository as organizations_repository
 from hdx.organizations.models import Organization
+from hdx.organizations.names import canonical_id
 from hdx.protocols import fixed_point
 from hdx.protocols.registry import EXCHANGE_PROTOCOLS
 from hdx.security import audit
@@ -108,13 +110,36 @@ def _check_capacity(analysis: str, params: dict[str, Any], protocol: str, n_part
         raise _invalid("params", f"the parameters cannot be encoded for a secure sum: {exc}") from exc
 
 
-async def _resolve_participants(session: AsyncSession, references: list[str]) -> list[Organization]:
-    found = await repository.organizations_by_reference(session, references)
-    by_ref = {org.id: org for org in found} | {org.name: org for org in found}
-    unknown = [ref for ref in references if ref not in by_ref]
+def _matches(reference: str, found: Sequence[Organization]) -> list[Organization]:
+    """An id-shaped reference names the organization with that id and never one whose name it is; any
+    other reference names an organization by its exact name (or by an id of that form, had one any)."""
+    org_id = canonical_id(reference)
+    if org_id is not None:
+        return [org for org in found if org.id == org_id]
+    return [org for org in found if reference in (org.name, org.id)]
+
+
+def match_participants(references: Sequence[str], found: Sequence[Organization]) -> list[Organization]:
+    """The organization each reference names among `found`; 422 on `participants` for a reference that
+    names none, or more than one."""
+    matches = {ref: _matches(ref, found) for ref in references}
+    unknown = [ref for ref in references if not matches[ref]]
     if unknown:
         raise _invalid("participants", f"no such organizations: {', '.join(unknown)}")
-    orgs = [by_ref[ref] for ref in references]
+    for ref, orgs in matches.items():
+        if len(orgs) > 1:
+            listed = "; ".join(f"{org.name} (id {org.id})" for org in orgs)
+            raise _invalid(
+                "participants", f"{ref} names more than one organization: {listed}; name them by id"
+            )
+    return [matches[ref][0] for ref in references]
+
+
+async def _resolve_participants(session: AsyncSession, references: list[str]) -> list[Organization]:
+    ids = [org_id for ref in references if (org_id := canonical_id(ref)) is not None]
+    others = [ref for ref in references if canonical_id(ref) is None]
+    found = await repository.organizations_by_reference(session, ids=ids, names=others)
+    orgs = match_participants(references, found)
     if len({org.id for org in orgs}) != len(orgs):
         raise _invalid("participants", "an organization is listed more than once")
     inactive = [org.name for org in orgs if not org.active]
@@ -147,6 +172,8 @@ async def initialize(
     orgs = await _resolve_participants(session, spec.participants)
     if requester.organization_id not in {org.id for org in orgs}:
         raise _invalid("participants", "the requesting organization must be one of the participants")
+    requirements.check(spec, orgs)
+    recipient.check(spec, orgs)
     min_participants = _check_quorum(spec, len(orgs))
     _check_capacity(spec.analysis, params, spec.protocol.value, len(orgs))
     await _check_noise(spec, params, tuple(range(min_participants, len(orgs) + 1)))
@@ -263,6 +290,9 @@ async def accept(
 ) -> Computation:
     computation, party = await _own_invitation(session, computation_id, organization_id)
     _check_acceptance_open(computation, now)
+    organization = await organizations_repository.organization(session, organization_id)
+    if organization is not None:
+        requirements.check_acceptance(computation, organization)
     if choice.dataset_id is not None:
         await _check_dataset(session, computation, choice.dataset_id, organization_id)
         party.source, party.dataset_id = DataSource.vault, choice.dataset_id

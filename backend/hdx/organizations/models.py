@@ -31,6 +31,9 @@ class Organization(IdMixin, TimestampMixin, Model):
     min_cohort_k: Mapped[int] = mapped_column(Integer, nullable=False, default=5)
     # When set, results using this organization's data wait for its admin's release.
     requires_output_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # When set, every computation this organization takes part in must carry differential privacy, so
+    # each query on its data is charged to the data's privacy budget and an exhausted budget stops them all.
+    require_differential_privacy: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
 

@@ -20,6 +20,7 @@ class OrganizationOut(BaseModel):
     location: str
     min_cohort_k: int
     requires_output_review: bool
+    require_differential_privacy: bool
     active: bool
     created_at: datetime
 
@@ -34,6 +35,11 @@ class OrganizationSettingsUpdate(BaseModel):
     # The lower bound is the platform's minimum (settings.min_cohort_k), checked by the service.
     min_cohort_k: int = Field(le=1_000_000, description="Smallest cohort any result may rest on")
     requires_output_review: bool = Field(description="Results wait for this organization's release")
+    require_differential_privacy: bool | None = Field(
+        None,
+        description="Every computation on this organization's data must carry epsilon (differential "
+        "privacy charged to the data's budget); left out, the current setting stays",
+    )
 
 
 class MemberRole(enum.StrEnum):

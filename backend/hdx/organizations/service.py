@@ -50,9 +50,12 @@ async def update_settings(
     before = {
         "min_cohort_k": organization.min_cohort_k,
         "requires_output_review": organization.requires_output_review,
+        "require_differential_privacy": organization.require_differential_privacy,
     }
     organization.min_cohort_k = data.min_cohort_k
     organization.requires_output_review = data.requires_output_review
+    if data.require_differential_privacy is not None:
+        organization.require_differential_privacy = data.require_differential_privacy
     await session.flush()
     audit.record(
         session,
@@ -60,7 +63,14 @@ async def update_settings(
         actor=actor_of(user),
         target_type="organization",
         target_id=organization.id,
-        details={"before": before, "after": data.model_dump()},
+        details={
+            "before": before,
+            "after": {
+                "min_cohort_k": organization.min_cohort_k,
+                "requires_output_review": organization.requires_output_review,
+                "require_differential_privacy": organization.require_differential_privacy,
+            },
+        },
     )
     return organization
 

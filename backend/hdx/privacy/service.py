@@ -35,6 +35,13 @@ class PrivacyBudgetExhausted(HdxError):
     status_code = 429
     error = "privacy_budget_exhausted"
 
+    def __init__(self, message: str, *, dataset_id: str, organization_id: str, detail: object) -> None:
+        super().__init__(message, detail=detail)
+        # The message and detail name the dataset: for its own organization only. Whoever tells other
+        # organizations names the owner instead (organization_id).
+        self.dataset_id = dataset_id
+        self.organization_id = organization_id
+
 
 def to_units(epsilon: float, *, round_up: bool) -> int:
     """Whole nano-epsilons from the decimal the caller wrote (0.1 is exactly 10^8 units). Charges round
@@ -97,6 +104,8 @@ async def charge(
         _record(session, "privacy.charge_refused", owners, epsilon, delta, reference, actor, outcome="denied")
         raise PrivacyBudgetExhausted(
             f"The privacy budget of dataset {dataset_id} cannot cover epsilon={epsilon}",
+            dataset_id=dataset_id,
+            organization_id=owners[dataset_id],
             detail={
                 "message": f"The privacy budget of dataset {dataset_id} cannot cover epsilon={epsilon}; "
                 "budgets do not refill, only the dataset's organization can raise them",

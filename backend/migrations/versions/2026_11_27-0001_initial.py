@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 02:12:33.270330
+Create Date: 2026-11-28 03:06:18.956382
 """
 
 from collections.abc import Sequence
@@ -88,6 +88,7 @@ def upgrade() -> None:
         sa.Column("privacy_accepted_at", hdx.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("min_cohort_k", sa.Integer(), nullable=False),
         sa.Column("requires_output_review", sa.Boolean(), nullable=False),
+        sa.Column("require_differential_privacy", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", hdx.db.UTCDateTime(timezone=True), nullable=False),

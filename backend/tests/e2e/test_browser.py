@@ -137,7 +137,7 @@ def _visit_the_rest(page: Page, hospital: Hospital, artifacts: Path) -> None:
     navigate(page, "Audit trail", "Audit trail")
     expect(page.get_by_text("The audit trail is intact")).to_be_visible()
     shot(page, artifacts, "audit")
-    navigate(page, "Organization settings", "Organization settings")
+    navigate(page, "Settings", "Settings")
     expect(page.get_by_role("heading", name="Disclosure control")).to_be_visible()
     shot(page, artifacts, "settings")
     navigate(page, "Overview", f"Welcome, {hospital.full_name}")

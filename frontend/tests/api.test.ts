@@ -137,6 +137,25 @@ describe("errors", () => {
     );
   });
 
+  it("words the schema checker's messages in plain language", async () => {
+    answer(
+      json(422, {
+        error: "validation_error",
+        detail: [
+          { field: "code", message: "String should match pattern '^\\d{6}$'" },
+          { field: "k", message: "Input should be greater than 0" },
+        ],
+      }),
+    );
+    const error = (await api("/verify-email", { method: "POST", body: {}, auth: false }).catch((e: unknown) => e)) as ApiError;
+
+    expect(error.fieldErrors).toEqual([
+      { field: "code", message: "Enter the 6-digit code from the e-mail" },
+      { field: "k", message: "Must be more than 0" },
+    ]);
+    expect(error.message).toBe("code: Enter the 6-digit code from the e-mail; k: Must be more than 0");
+  });
+
   it("keeps structured detail, such as the report of a refused upload", async () => {
     const report = { rows_read: 10, rows_accepted: 1, rows_rejected: 9, problems: [] };
     answer(json(422, { error: "validation_error", detail: { message: "Too many invalid rows", report } }));

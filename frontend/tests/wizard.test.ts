@@ -82,10 +82,12 @@ describe("differential privacy in the wizard", () => {
     expect(validateWizard({ ...valid, privacy: "none", epsilon: "-3", delta: "7" })).toEqual({});
   });
 
-  it("needs an epsilon greater than 0 and at most 10 with either kind of noise", () => {
+  it("needs an epsilon between 0.001 and 10 with either kind of noise", () => {
     for (const values of [central, distributed]) {
       expect(validateWizard(values)).toEqual({});
-      expect(validateWizard({ ...values, epsilon: "" }).epsilon).toMatch(/greater than 0 and at most 10/);
+      expect(validateWizard({ ...values, epsilon: "" }).epsilon).toMatch(/between 0.001 and 10/);
+      expect(validateWizard({ ...values, epsilon: "0.0005" }).epsilon).toBeDefined();
+      expect(validateWizard({ ...values, epsilon: "0.001" }).epsilon).toBeUndefined();
       expect(validateWizard({ ...values, epsilon: "0" }).epsilon).toBeDefined();
       expect(validateWizard({ ...values, epsilon: "-1" }).epsilon).toBeDefined();
       expect(validateWizard({ ...values, epsilon: "10.5" }).epsilon).toBeDefined();
@@ -95,13 +97,15 @@ describe("differential privacy in the wizard", () => {
     }
   });
 
-  it("needs delta for distributed noise, strictly between 0 and 1", () => {
+  it("needs delta for distributed noise, between 1e-12 and 0.001", () => {
     expect(validateWizard({ ...distributed, delta: "" }).delta).toMatch(/needs delta/);
-    expect(validateWizard({ ...distributed, delta: "0" }).delta).toMatch(/greater than 0 and less than 1/);
+    expect(validateWizard({ ...distributed, delta: "0" }).delta).toMatch(/between 1e-12 and 0.001/);
     expect(validateWizard({ ...distributed, delta: "1" }).delta).toBeDefined();
     expect(validateWizard({ ...distributed, delta: "-1e-6" }).delta).toBeDefined();
+    expect(validateWizard({ ...distributed, delta: "0.5" }).delta).toBeDefined();
+    expect(validateWizard({ ...distributed, delta: "1e-13" }).delta).toBeDefined();
     expect(validateWizard({ ...distributed, delta: "0.000001" }).delta).toBeUndefined();
-    expect(validateWizard({ ...distributed, delta: "0.5" }).delta).toBeUndefined();
+    expect(validateWizard({ ...distributed, delta: "0.001" }).delta).toBeUndefined();
   });
 
   it("takes central noise without delta (Laplace), or with a valid one (Gaussian)", () => {
@@ -134,12 +138,17 @@ describe("differential privacy in the wizard", () => {
   it("explains who sees the exact total and what distributed noise costs", () => {
     expect(centralNoiser("shamir")).toBe("the exchange");
     expect(centralNoiser("secagg")).toBe("the exchange");
-    expect(centralNoiser("paillier")).toMatch(/your organization's party, right after decrypting/);
-    expect(centralNoiser("hybrid")).toMatch(/your organization's party/);
+    expect(centralNoiser("paillier")).toMatch(/distributed noise only/);
+    expect(centralNoiser("hybrid")).toMatch(/distributed noise only/);
+    // The exchange refuses central noise where the requester's own party decrypts the exact total.
+    expect(validateWizard({ ...central, protocol: "paillier" }).privacy).toMatch(/paillier takes distributed noise only/);
+    expect(validateWizard({ ...central, protocol: "hybrid" }).privacy).toMatch(/hybrid takes distributed noise only/);
+    expect(validateWizard({ ...distributed, protocol: "paillier" }).privacy).toBeUndefined();
     expect(distributedNoiseFactor(2, 2)).toBe(1);
     expect(distributedNoiseFactor(8, 2)).toBe(2);
     const help = (value: string) => PRIVACY_CHOICES.find((choice) => choice.value === value)?.help;
-    expect(help("central")?.("paillier", 2, 3)).toMatch(/sees the exact total before adding the noise/);
+    expect(help("central")?.("shamir", 2, 3)).toMatch(/sees the exact total before adding the noise/);
+    expect(help("central")?.("paillier", 2, 3)).toMatch(/Not available with this protocol/);
     const spread = help("distributed")?.("secagg", 2, 8) ?? "";
     expect(spread).toMatch(/nobody, neither the exchange nor your organization, ever sees the exact total/);
     expect(spread).toMatch(/any 2 organizations \(the threshold\)/);

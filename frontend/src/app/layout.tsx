@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
+import { DocumentTitle } from "@/components/DocumentTitle";
 import { SessionProvider } from "@/lib/session";
 import "./globals.css";
 
@@ -14,6 +15,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
+        <DocumentTitle />
         <SessionProvider>{children}</SessionProvider>
       </body>
     </html>

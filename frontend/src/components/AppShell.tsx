@@ -22,8 +22,8 @@ export function AppShell({ user, onSignOut, children }: { user: Me; onSignOut: (
           <Link prefetch={false} href="/" className="text-lg font-bold text-blue-800">
             HDX <span className="hidden font-normal text-slate-700 sm:inline">Health Data Exchange</span>
           </Link>
-          <div className="flex items-center gap-4">
-            <p className="text-right text-sm leading-tight">
+          <div className="flex min-w-0 flex-wrap items-center justify-end gap-x-4 gap-y-2">
+            <p className="min-w-0 text-right text-sm leading-tight [overflow-wrap:anywhere]">
               <span className="block font-medium text-slate-900">{user.full_name || user.email}</span>
               <span className="block text-slate-600">
                 {ROLE_LABELS[user.role]}
@@ -36,9 +36,9 @@ export function AppShell({ user, onSignOut, children }: { user: Me; onSignOut: (
           </div>
         </div>
       </header>
-      <div className="mx-auto flex w-full max-w-7xl flex-1 flex-col md:flex-row">
+      <div className="mx-auto flex w-full min-w-0 max-w-7xl flex-1 flex-col md:flex-row">
         <nav aria-label="Main" className="border-b border-slate-200 md:w-56 md:shrink-0 md:border-b-0 md:border-r md:py-6">
-          <ul className="flex gap-1 overflow-x-auto px-2 py-2 md:flex-col md:px-3 md:py-0">
+          <ul className="flex flex-wrap gap-1 px-2 py-2 md:flex-col md:flex-nowrap md:px-3 md:py-0">
             {items.map((item) => (
               <li key={item.href}>
                 <Link

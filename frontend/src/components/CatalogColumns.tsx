@@ -1,4 +1,5 @@
 import type { CatalogCategory } from "@/lib/types";
+import { displayUnit } from "@/lib/format";
 
 function range(minimum: number | null, maximum: number | null): string {
   if (minimum === null && maximum === null) return "—";
@@ -34,7 +35,7 @@ export function CatalogColumns({ category }: { category: CatalogCategory }) {
                     {column.label}
                     {column.loinc && <span className="block text-xs text-slate-600">LOINC {column.loinc}</span>}
                   </td>
-                  <td className="py-2 pr-4">{column.unit ?? "—"}</td>
+                  <td className="py-2 pr-4">{displayUnit(column.unit) ?? "—"}</td>
                   <td className="py-2 pr-4">{column.codes ? column.codes.join(", ") : range(column.minimum, column.maximum)}</td>
                   <td className="py-2">{column.required ? "Yes" : "No"}</td>
                 </tr>

@@ -1,11 +1,12 @@
+import { intactChainText } from "@/lib/audit";
 import type { AuditReport } from "@/lib/types";
 import { Alert } from "./Alert";
 
-export function ChainStatus({ chain }: { chain: AuditReport["chain"] }) {
+export function ChainStatus({ chain, scope }: { chain: AuditReport["chain"]; scope: string }) {
   if (chain.intact) {
     return (
       <Alert tone="success" title="The audit trail is intact">
-        All {chain.events.toLocaleString()} recorded events were checked: none was changed or removed.
+        {intactChainText(chain, scope)}
       </Alert>
     );
   }

@@ -1,4 +1,4 @@
-import { formatNumber } from "@/lib/format";
+import { formatNumber, displayUnit } from "@/lib/format";
 import type { ColumnProfile } from "@/lib/types";
 
 export function ColumnProfileTable({ columns }: { columns: ColumnProfile[] }) {
@@ -23,7 +23,7 @@ export function ColumnProfileTable({ columns }: { columns: ColumnProfile[] }) {
             <tr key={column.name}>
               <th scope="row" className="px-4 py-3 font-mono font-normal">
                 {column.name}
-                {column.unit && <span className="ml-1 font-sans text-slate-600">({column.unit})</span>}
+                {column.unit && <span className="ml-1 font-sans text-slate-600">({displayUnit(column.unit)})</span>}
               </th>
               <td className="px-4 py-3">{column.kind}</td>
               <td className="px-4 py-3 text-right tabular-nums">{formatNumber(column.count)}</td>

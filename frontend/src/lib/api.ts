@@ -5,6 +5,8 @@
  * exchange sets at sign-in and reads at POST /refresh-token; scripts never see it.
  */
 
+import { plainValidationMessage } from "./validation";
+
 export interface FieldError {
   field: string;
   message: string;
@@ -126,10 +128,10 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
     if (typeof detail === "string") {
       message = detail;
     } else if (isFieldErrorList(detail)) {
-      // Pydantic prefixes the messages of custom checks with "Value error, ": noise for the reader.
+      // The schema checker's wording ("String should have at least 3 characters") becomes plain language.
       fieldErrors = detail.map((item) => ({
         field: String(item.field),
-        message: String(item.message).replace(/^Value error, /, ""),
+        message: plainValidationMessage({ ...item, field: String(item.field), message: String(item.message) }),
       }));
       message = fieldErrors.map((item) => `${fieldLabel(item.field)}: ${item.message}`).join("; ");
     } else if (detail && typeof detail === "object" && "message" in detail && typeof detail.message === "string") {

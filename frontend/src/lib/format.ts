@@ -46,3 +46,34 @@ export function ordinal(value: number): string {
 export function formatProbability(value: number): string {
   return value !== 0 && Math.abs(value) < 1e-4 ? value.toExponential() : String(value);
 }
+
+/** UCUM units as people read them; units not listed are already readable ("kg", "mg/dL", "%"). */
+const UNIT_NAMES: Record<string, string> = {
+  a: "years",
+  mo: "months",
+  wk: "weeks",
+  d: "days",
+  h: "hours",
+  min: "minutes",
+  "/min": "per minute",
+  Cel: "°C",
+  "mm[Hg]": "mmHg",
+  "kg/m2": "kg/m²",
+  m2: "m²",
+  "10*3/uL": "×10³/µL",
+  "10*9/L": "×10⁹/L",
+  "10*12/L": "×10¹²/L",
+  "[in_i]": "inches",
+  "[lb_av]": "pounds",
+  "[degF]": "°F",
+  uL: "µL",
+  ug: "µg",
+  umol: "µmol",
+  "umol/L": "µmol/L",
+  "ug/L": "µg/L",
+};
+
+export function displayUnit(unit: string | null | undefined): string | null {
+  if (!unit) return null;
+  return UNIT_NAMES[unit] ?? unit;
+}

@@ -27,6 +27,7 @@ import type {
   Page,
   RegisterBody,
   ReleaseBody,
+  TotpSetup,
 } from "./types";
 
 export const accounts = {
@@ -54,10 +55,14 @@ export const accounts = {
 
 export const organization = {
   mine: () => api<Organization>("/organizations/me"),
-  updateSettings: (minCohortK: number, requiresOutputReview: boolean) =>
+  updateSettings: (minCohortK: number, requiresOutputReview: boolean, requireDifferentialPrivacy: boolean) =>
     api<Organization>("/organizations/me/settings", {
       method: "PUT",
-      body: { min_cohort_k: minCohortK, requires_output_review: requiresOutputReview },
+      body: {
+        min_cohort_k: minCohortK,
+        requires_output_review: requiresOutputReview,
+        require_differential_privacy: requireDifferentialPrivacy,
+      },
     }),
   members: (page: number) => api<Page<Member>>("/organizations/me/users", { query: { page, size: 20 } }),
   invite: (email: string, fullName: string, role: MemberRole) =>
@@ -131,4 +136,17 @@ export const audit = {
 
 export const platform = {
   organizations: () => api<Page<Organization & { user_count: number }>>("/organizations", { query: { page: 1, size: 1 } }),
+};
+
+/** The signed-in user's own account: profile, password and two-factor sign-in. */
+export const myAccount = {
+  updateProfile: (body: { full_name: string; phone: string }) =>
+    api<Me>("/update-profile", { method: "PUT", body }),
+  /** Ends every sign-in of the account, this one included. */
+  changePassword: (body: { current_password: string; new_password: string }) =>
+    api<Message>("/change-password", { method: "POST", body }),
+  totpSetup: () => api<TotpSetup>("/auth/totp/setup", { method: "POST" }),
+  totpEnable: (body: { code: string }) => api<Message>("/auth/totp/enable", { method: "POST", body }),
+  totpDisable: (body: { password: string; code: string }) =>
+    api<Message>("/auth/totp/disable", { method: "POST", body }),
 };

@@ -13,7 +13,7 @@ export const NAVIGATION: { href: string; label: string; roles: Role[] }[] = [
   { href: "/computations/", label: "Computations", roles: [...STAFF, "patient"] },
   { href: "/approvals/", label: "Approvals", roles: ["org_admin"] },
   { href: "/audit/", label: "Audit trail", roles: ["admin", "org_admin"] },
-  { href: "/settings/", label: "Organization settings", roles: ["org_admin"] },
+  { href: "/settings/", label: "Settings", roles: [...STAFF, "patient", "admin"] },
 ];
 
 export const ROLE_LABELS: Record<Role, string> = {

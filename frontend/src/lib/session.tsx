@@ -21,6 +21,24 @@ interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
+export const SESSION_ENDED = "Your session ended; sign in again to continue.";
+
+/**
+ * A marker (never a token) kept for the browser tab while someone is signed in, so that a session
+ * found lost when the page is opened again is explained on the sign-in page.
+ */
+const MARKER = "hdx.signed-in";
+
+function marker(on: boolean | null): boolean {
+  try {
+    if (on === true) window.sessionStorage.setItem(MARKER, "1");
+    if (on === false) window.sessionStorage.removeItem(MARKER);
+    return window.sessionStorage.getItem(MARKER) === "1";
+  } catch {
+    return false;
+  }
+}
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<Status>("restoring");
   const [user, setUser] = useState<Me | null>(null);
@@ -33,6 +51,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       const restored = client.hasAccessToken() || (await client.refreshSession());
       const me = restored ? await accounts.me().catch(() => null) : null;
       if (!active) return;
+      if (!me && marker(null)) setNotice(SESSION_ENDED);
+      marker(me !== null);
       setUser(me);
       setStatus(me ? "signed-in" : "signed-out");
     };
@@ -40,7 +60,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const unsubscribe = client.onSignedOut(() => {
       setUser(null);
       setStatus("signed-out");
-      setNotice("Your session has ended. Please sign in again.");
+      setNotice(SESSION_ENDED);
     });
     return () => {
       active = false;
@@ -51,6 +71,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(async (email: string, password: string, totpCode?: string) => {
     await client.signIn(email, password, totpCode);
     const me = await accounts.me();
+    marker(true);
     setNotice(null);
     setUser(me);
     setStatus("signed-in");
@@ -58,6 +79,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(async (reason?: string) => {
     await client.signOut().catch(() => undefined);
+    marker(false);
     setUser(null);
     setStatus("signed-out");
     setNotice(reason ?? null);

@@ -49,6 +49,7 @@ export interface Organization {
   location: string;
   min_cohort_k: number;
   requires_output_review: boolean;
+  require_differential_privacy: boolean;
   active: boolean;
   created_at: string;
 }
@@ -366,4 +367,10 @@ export interface DatasetBudget {
   epsilon_remaining: number;
   delta_spent: number;
   ledger: Page<LedgerEntry>;
+}
+
+/** POST /auth/totp/setup: the secret for an authenticator app, and the same as an otpauth:// URI. */
+export interface TotpSetup {
+  secret: string;
+  otpauth_uri: string;
 }

@@ -99,12 +99,17 @@ export const PROTOCOLS: { value: ProtocolName; label: string; protects: string }
 
 export type PrivacyChoice = "none" | DpMode;
 
-/** Protocols whose total only the requesting organization's party can decrypt: it adds central noise. */
+/** Protocols whose total only the requesting organization's party decrypts: central noise would come after it saw the exact total, so the exchange refuses it. */
 const RECIPIENT_DECRYPTS: readonly ProtocolName[] = ["paillier", "hybrid"];
+
+/** Whether central noise is possible with this protocol (the exchange refuses it for paillier and hybrid). */
+export function centralNoiseAllowed(protocol: ProtocolName): boolean {
+  return !RECIPIENT_DECRYPTS.includes(protocol);
+}
 
 /** Who sees the exact total and adds central noise to it, in words. */
 export function centralNoiser(protocol: ProtocolName): string {
-  return RECIPIENT_DECRYPTS.includes(protocol) ? "your organization's party, right after decrypting the total" : "the exchange";
+  return centralNoiseAllowed(protocol) ? "the exchange" : "nobody: this protocol takes distributed noise only";
 }
 
 /**
@@ -125,7 +130,9 @@ export const PRIVACY_CHOICES: { value: PrivacyChoice; label: string; help: (prot
     value: "central",
     label: "Central noise",
     help: (protocol) =>
-      `Noise is added once, to the exact total, by ${centralNoiser(protocol)}: that party sees the exact total before adding the noise, everyone else only the noisy result. The least noise for a given ε: Laplace noise, or Gaussian noise when you also give δ.`,
+      centralNoiseAllowed(protocol)
+        ? "Noise is added once, to the exact total, by the exchange: it sees the exact total before adding the noise, everyone else only the noisy result. The least noise for a given ε: Laplace noise, or Gaussian noise when you also give δ."
+        : "Not available with this protocol: your organization's party decrypts the exact total, so noise it added afterwards would not protect the other organizations' data from you. Choose distributed noise.",
   },
   {
     value: "distributed",
@@ -145,8 +152,11 @@ export const PRIVACY_CHOICES: { value: PrivacyChoice; label: string; help: (prot
 ];
 
 export const MIN_K = 5;
-/** The exchange's limits on epsilon (ComputationSpec.epsilon). */
+/** The exchange's limits on epsilon and delta (backend/hdx/privacy/spend.py). */
+export const MIN_EPSILON = 0.001;
 export const MAX_EPSILON = 10;
+export const MIN_DELTA = 1e-12;
+export const MAX_DELTA = 1e-3;
 
 /** A regression covariate with its declared bounds, as typed. */
 export interface CovariateValues {
@@ -397,16 +407,19 @@ function privacyProblems(values: WizardValues, errors: WizardErrors): void {
     errors.privacy = `${NO_DP_FOR_ITERATIVE} Choose “No differential privacy”.`;
     return;
   }
+  if (values.privacy === "central" && !centralNoiseAllowed(values.protocol)) {
+    errors.privacy = `${values.protocol} takes distributed noise only: your organization's party decrypts the exact total, so central noise would not protect the other organizations' data from you.`;
+  }
   const epsilon = decimal(values.epsilon);
-  if (epsilon === null || epsilon <= 0 || epsilon > MAX_EPSILON) {
-    errors.epsilon = `Epsilon must be greater than 0 and at most ${MAX_EPSILON}.`;
+  if (epsilon === null || epsilon < MIN_EPSILON || epsilon > MAX_EPSILON) {
+    errors.epsilon = `Epsilon must be between ${MIN_EPSILON} and ${MAX_EPSILON}.`;
   }
   if (values.delta.trim() === "") {
     if (values.privacy === "distributed") errors.delta = "Distributed noise is Gaussian and needs delta, for example 1e-6.";
     return;
   }
   const delta = decimal(values.delta);
-  if (delta === null || delta <= 0 || delta >= 1) errors.delta = "Delta must be greater than 0 and less than 1, for example 1e-6.";
+  if (delta === null || delta < MIN_DELTA || delta > MAX_DELTA) errors.delta = `Delta must be between ${MIN_DELTA} and ${MAX_DELTA}, for example 1e-6.`;
 }
 
 /** Every problem the exchange would refuse the form for that can be seen without asking it. */

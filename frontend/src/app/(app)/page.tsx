@@ -6,6 +6,7 @@ import { Panel } from "@/components/Panel";
 import { StatusBadge } from "@/components/StatusBadge";
 import { TextLink } from "@/components/TextLink";
 import { formatDateTime, humanize } from "@/lib/format";
+import { analysisLabel } from "@/lib/invitation";
 import { audit, computations, datasets, platform } from "@/lib/hdx";
 import { useResource, type Resource } from "@/lib/hooks";
 import { useLiveRefresh } from "@/lib/liveContext";
@@ -49,8 +50,8 @@ function OrganizationOverview({ staff }: { staff: boolean }) {
     pollMs: POLL_MS,
   });
   const titles = new Map<string, string>();
-  for (const item of recent.data?.items ?? []) titles.set(item.id, item.title || humanize(item.analysis));
-  for (const item of inbox.data ?? []) titles.set(item.computation_id, item.title || humanize(item.analysis));
+  for (const item of recent.data?.items ?? []) titles.set(item.id, item.title || analysisLabel(item.analysis));
+  for (const item of inbox.data ?? []) titles.set(item.computation_id, item.title || analysisLabel(item.analysis));
   return (
     <div className="grid gap-6 lg:grid-cols-2">
       {staff && <DatasetsPanel />}
@@ -94,7 +95,7 @@ function InboxPanel({ resource }: { resource: Resource<Invitation[]> }) {
             {invitations.map((invitation) => (
               <li key={invitation.computation_id} className="py-2">
                 <TextLink href={`/computations/view/?id=${encodeURIComponent(invitation.computation_id)}`}>
-                  {invitation.title || humanize(invitation.analysis)}
+                  {invitation.title || analysisLabel(invitation.analysis)}
                 </TextLink>
                 <p className="text-sm text-slate-700">
                   From {invitation.requester_organization_name} · answer by {formatDateTime(invitation.acceptance_deadline_at)}
@@ -130,7 +131,7 @@ function ComputationsPanel({ resource }: { resource: Resource<Page<ComputationSu
                   <tr key={item.id}>
                     <td className="py-2 pr-4">
                       <TextLink href={`/computations/view/?id=${encodeURIComponent(item.id)}`}>
-                        {item.title || humanize(item.analysis)}
+                        {item.title || analysisLabel(item.analysis)}
                       </TextLink>
                     </td>
                     <td className="py-2 pr-4 text-slate-700">{humanize(item.protocol)}</td>

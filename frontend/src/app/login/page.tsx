@@ -1,7 +1,7 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useEffect, useState, type FormEvent } from "react";
+import { useRouter, useSearchParams } from "next/navigation";
+import { Suspense, useEffect, useState, type FormEvent } from "react";
 import { Alert, ErrorAlert, fieldError } from "@/components/Alert";
 import { AuthCard } from "@/components/AuthCard";
 import { Button } from "@/components/Button";
@@ -9,10 +9,20 @@ import { TextField } from "@/components/Field";
 import { TextLink } from "@/components/TextLink";
 import { ApiError } from "@/lib/api";
 import { useAction } from "@/lib/hooks";
+import { safeReturnPath } from "@/lib/returnTo";
 import { useSession } from "@/lib/session";
 
 export default function LoginPage() {
+  return (
+    <Suspense>
+      <LoginForm />
+    </Suspense>
+  );
+}
+
+function LoginForm() {
   const router = useRouter();
+  const returnTo = safeReturnPath(useSearchParams().get("next"));
   const session = useSession();
   const [email, setEmail] = useState(session.pendingEmail);
   const [password, setPassword] = useState("");
@@ -28,8 +38,8 @@ export default function LoginPage() {
   });
 
   useEffect(() => {
-    if (session.status === "signed-in") router.replace("/");
-  }, [session.status, router]);
+    if (session.status === "signed-in") router.replace(returnTo ?? "/");
+  }, [session.status, router, returnTo]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -53,7 +63,11 @@ export default function LoginPage() {
       }
     >
       <form method="post" onSubmit={submit} className="space-y-4" noValidate>
-        {session.notice && <Alert tone="info">{session.notice}</Alert>}
+        {session.notice ? (
+          <Alert tone="info">{session.notice}</Alert>
+        ) : (
+          returnTo && <Alert tone="info">Sign in to continue to the page you opened.</Alert>
+        )}
         {code === "email_not_verified" ? (
           <Alert tone="warning" title="Your email address is not verified yet">
             <p>Enter the code we mailed you to finish setting up your account.</p>

@@ -9,6 +9,7 @@ import { TextLink } from "@/components/TextLink";
 import { accounts } from "@/lib/hdx";
 import { useAction } from "@/lib/hooks";
 import { useSession } from "@/lib/session";
+import { replacedCodeHint } from "@/lib/verification";
 
 export default function VerifyEmailPage() {
   const { pendingEmail, setPendingEmail } = useSession();
@@ -16,20 +17,30 @@ export default function VerifyEmailPage() {
   const [code, setCode] = useState("");
   const [verified, setVerified] = useState(false);
   const [resent, setResent] = useState(false);
+  // True once a new code was sent during this visit: the earlier e-mail's code no longer works.
+  const [replaced, setReplaced] = useState(false);
   const verify = useAction(accounts.verifyEmail);
   const resend = useAction(accounts.sendVerificationCode);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    setResent(false);
+    resend.clearError();
     if (await verify.run(email.trim(), code)) {
       setPendingEmail(email.trim());
       setVerified(true);
     }
   };
 
+  const hint = replacedCodeHint(verify.error?.code, replaced);
+
   const sendAgain = async () => {
     setResent(false);
-    if (await resend.run(email.trim())) setResent(true);
+    verify.clearError();
+    if (await resend.run(email.trim())) {
+      setResent(true);
+      setReplaced(true);
+    }
   };
 
   if (verified) {
@@ -55,6 +66,7 @@ export default function VerifyEmailPage() {
     >
       <form method="post" onSubmit={submit} className="space-y-4" noValidate>
         <ErrorAlert error={verify.error ?? resend.error} shownFields={["email", "code"]} />
+        {hint && <Alert tone="info">{hint}</Alert>}
         {resent && <Alert tone="success">If this address has an account waiting for verification, a new code is on its way.</Alert>}
         <TextField label="Email address" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={fieldError(verify.error ?? resend.error, "email")} />
         <TextField

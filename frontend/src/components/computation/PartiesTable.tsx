@@ -41,7 +41,7 @@ export function PartiesTable({ computation }: { computation: Computation }) {
                   )}
                 </td>
                 <td className="px-4 py-3">
-                  {humanize(party.status)}
+                  {party.status === "invited" ? "Invited, no answer yet" : humanize(party.status)}
                   {(party.decline_reason ?? party.dropped_reason) && (
                     <span className="block text-xs text-slate-700">{party.decline_reason ?? party.dropped_reason}</span>
                   )}

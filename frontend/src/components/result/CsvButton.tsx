@@ -1,14 +1,17 @@
 "use client";
 
+import { downloadLabel } from "@/lib/chart";
 import type { Table } from "@/lib/csv";
 import { downloadCsv } from "@/lib/download";
 import { Button } from "../Button";
 
 /** Downloads one table as CSV; the accessible name says which. */
-export function CsvButton({ table }: { table: Table }) {
+export function CsvButton({ table, subject = "table" }: { table: Table; subject?: "table" | "released values" }) {
+  const label = downloadLabel(subject, table.title);
   return (
     <Button variant="secondary" onClick={() => downloadCsv(table)}>
-      Download CSV<span className="sr-only"> of {table.title}</span>
+      {label.text}
+      {label.detail && <span className="sr-only">{label.detail}</span>}
     </Button>
   );
 }

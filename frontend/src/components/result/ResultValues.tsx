@@ -94,7 +94,7 @@ function Summary({ rows, csv }: { rows: ResultRow[]; csv: boolean }) {
   return (
     <div className="space-y-2">
       <ValueList rows={rows} label="Released values" />
-      {csv && <CsvButton table={summaryTable(rows)} />}
+      {csv && <CsvButton table={summaryTable(rows)} subject="released values" />}
     </div>
   );
 }
@@ -106,7 +106,7 @@ function HistogramBlock({ values, k }: { values: Record<string, unknown>; k: num
   const variable = released(values).values.variable;
   return (
     <div className="space-y-3 rounded-lg border border-slate-200 bg-white p-5">
-      <HistogramChart histogram={histogram} variable={String(variable ?? "the variable")} />
+      <HistogramChart histogram={histogram} variable={String(variable ?? "the variable")} k={k} />
       {table && <CsvButton table={table} />}
       <table className="min-w-full text-left text-sm">
         <caption className="sr-only">Records per bin</caption>
@@ -122,7 +122,7 @@ function HistogramBlock({ values, k }: { values: Record<string, unknown>; k: num
             return (
               <tr key={label}>
                 <td className="py-2 pr-4">{label}</td>
-                <td className="py-2 text-right tabular-nums">{count === null ? "Fewer than k (hidden)" : formatNumber(count)}</td>
+                <td className="py-2 text-right tabular-nums">{count === null ? `Fewer than ${k} (withheld)` : formatNumber(count)}</td>
               </tr>
             );
           })}

@@ -11,13 +11,14 @@ import type { Organization } from "@/lib/types";
 export function DisclosureSettings({ current, onSaved }: { current: Organization; onSaved: (updated: Organization) => void }) {
   const [k, setK] = useState(String(current.min_cohort_k));
   const [review, setReview] = useState(current.requires_output_review);
+  const [privacy, setPrivacy] = useState(current.require_differential_privacy);
   const [saved, setSaved] = useState(false);
   const save = useAction(organization.updateSettings);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setSaved(false);
-    const updated = await save.run(Number(k), review);
+    const updated = await save.run(Number(k), review, privacy);
     if (updated) {
       setSaved(true);
       onSaved(updated);
@@ -27,7 +28,7 @@ export function DisclosureSettings({ current, onSaved }: { current: Organization
   return (
     <form onSubmit={submit} className="max-w-xl space-y-4" noValidate>
       <TextField
-        label="Minimum cohort size (k)"
+        label="Minimum group size (k)"
         type="number"
         min={1}
         inputMode="numeric"
@@ -46,6 +47,15 @@ export function DisclosureSettings({ current, onSaved }: { current: Organization
         checked={review}
         onChange={(e) => {
           setReview(e.target.checked);
+          setSaved(false);
+        }}
+      />
+      <CheckboxField
+        label="Require differential privacy on every computation"
+        hint="Computations that use your data without epsilon, and logistic regressions, are refused. Each query is then charged to your datasets' privacy budget, and once a budget is spent no query uses that dataset: this is what stops results from being compared query against query to single out a patient."
+        checked={privacy}
+        onChange={(e) => {
+          setPrivacy(e.target.checked);
           setSaved(false);
         }}
       />

@@ -1,35 +1,33 @@
 "use client";
 
 import { useState } from "react";
-import { Alert, ErrorAlert, fieldError } from "@/components/Alert";
-import { Button } from "@/components/Button";
-import { SelectField, TextField } from "@/components/Field";
+import { Alert } from "@/components/Alert";
+import { AnswerInvitation, useOwnDatasets } from "@/components/computation/AnswerInvitation";
 import { Loading } from "@/components/Loading";
 import { PageHeader } from "@/components/PageHeader";
 import { TextLink } from "@/components/TextLink";
 import { privacySummary, variableOf } from "@/lib/describe";
 import { formatDateTime, humanize } from "@/lib/format";
-import { computations, datasets } from "@/lib/hdx";
-import { useAction, useResource } from "@/lib/hooks";
+import { computations } from "@/lib/hdx";
+import { useResource } from "@/lib/hooks";
+import { analysisLabel } from "@/lib/invitation";
 import { useSession } from "@/lib/session";
 import type { Dataset, Invitation } from "@/lib/types";
 import { PROTOCOLS } from "@/lib/wizard";
 import { LoadError } from "@/components/Panel";
 
-const AGENT = "agent";
-
 export default function ApprovalsPage() {
   const { user } = useSession();
   const inbox = useResource(computations.inbox, "inbox");
   const canAnswer = user?.role === "org_admin";
-  const mine = useResource(() => (canAnswer ? datasets.list(1, 100) : Promise.resolve(null)), String(canAnswer));
+  const own = useOwnDatasets(canAnswer);
   const [answered, setAnswered] = useState<string | null>(null);
 
   return (
     <>
       <PageHeader
         title="Approvals"
-        description="Computations other organizations invite yours to. Accepting lets one of your datasets contribute to a combined result; no record leaves your organization in readable form."
+        description="Computations waiting for your organization's answer: invitations from other organizations and your own organization's proposals, which it accepts too. Accepting lets one of your datasets contribute to a combined result; no record leaves your organization in readable form."
       />
       <div className="space-y-4">
         {answered && <Alert tone="success">{answered}</Alert>}
@@ -50,7 +48,8 @@ export default function ApprovalsPage() {
               <li key={invitation.computation_id}>
                 <InvitationCard
                   invitation={invitation}
-                  datasets={mine.data?.items ?? []}
+                  datasets={own}
+                  ownOrganization={user?.organization_id ?? null}
                   canAnswer={canAnswer}
                   onAnswered={(message) => {
                     setAnswered(message);
@@ -69,23 +68,18 @@ export default function ApprovalsPage() {
 function InvitationCard({
   invitation,
   datasets: own,
+  ownOrganization,
   canAnswer,
   onAnswered,
 }: {
   invitation: Invitation;
   datasets: Dataset[];
+  ownOrganization: string | null;
   canAnswer: boolean;
   onAnswered: (message: string) => void;
 }) {
-  const [source, setSource] = useState("");
-  const [reason, setReason] = useState("");
-  const [declining, setDeclining] = useState(false);
-  const title = invitation.title || humanize(invitation.analysis);
+  const title = invitation.title || analysisLabel(invitation.analysis);
   const headingId = `invitation-${invitation.computation_id}`;
-  const accept = useAction(() =>
-    computations.accept(invitation.computation_id, source === AGENT ? { source: "agent" } : { dataset_id: source }),
-  );
-  const decline = useAction(() => computations.decline(invitation.computation_id, reason.trim()));
   const variable = variableOf(invitation.params);
   const protocol = PROTOCOLS.find((item) => item.value === invitation.protocol);
 
@@ -95,13 +89,16 @@ function InvitationCard({
         <TextLink href={`/computations/view/?id=${encodeURIComponent(invitation.computation_id)}`}>{title}</TextLink>
       </h2>
       <p className="text-sm text-slate-700">
-        From {invitation.requester_organization_name} · answer by {formatDateTime(invitation.acceptance_deadline_at)}
+        {invitation.requester_organization_id === ownOrganization
+          ? "Proposed by your organization"
+          : `From ${invitation.requester_organization_name}`}{" "}
+        · answer by {formatDateTime(invitation.acceptance_deadline_at)}
       </p>
       <dl className="mt-3 grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
         <div>
           <dt className="text-slate-600">Analysis</dt>
           <dd className="text-slate-900">
-            {humanize(invitation.analysis)}
+            {analysisLabel(invitation.analysis)}
             {variable && ` of ${variable}`}
           </dd>
         </div>
@@ -128,68 +125,13 @@ function InvitationCard({
         </div>
       </dl>
       {canAnswer && (
-        <div className="mt-4 space-y-3 border-t border-slate-200 pt-4">
-          <ErrorAlert error={accept.error ?? decline.error} shownFields={["dataset_id", "source", "body", "reason"]} />
-          {declining ? (
-            <form
-              className="space-y-3"
-              onSubmit={(event) => {
-                event.preventDefault();
-                void decline.run().then((done) => done && onAnswered(`You declined “${title}”.`));
-              }}
-            >
-              <TextField
-                label="Reason for declining (optional)"
-                value={reason}
-                maxLength={500}
-                onChange={(event) => setReason(event.target.value)}
-                hint="The requesting organization sees this reason."
-                error={fieldError(decline.error, "reason")}
-              />
-              <div className="flex gap-2">
-                <Button type="submit" variant="danger" busy={decline.pending}>
-                  Decline
-                </Button>
-                <Button variant="secondary" onClick={() => setDeclining(false)}>
-                  Back
-                </Button>
-              </div>
-            </form>
-          ) : (
-            <form
-              className="flex flex-wrap items-end gap-3"
-              onSubmit={(event) => {
-                event.preventDefault();
-                void accept.run().then((done) => done && onAnswered(`You accepted “${title}”.`));
-              }}
-            >
-              <div className="min-w-64 flex-1">
-                <SelectField
-                  label="Contribute with"
-                  value={source}
-                  required
-                  onChange={(event) => setSource(event.target.value)}
-                  error={fieldError(accept.error, "dataset_id", "source", "body")}
-                >
-                  <option value="" disabled>
-                    Choose a dataset…
-                  </option>
-                  {own.map((dataset) => (
-                    <option key={dataset.id} value={dataset.id}>
-                      {dataset.name} ({dataset.category.replaceAll("_", " ")}, {dataset.rows} rows)
-                    </option>
-                  ))}
-                  <option value={AGENT}>Our own agent (it brings its own data)</option>
-                </SelectField>
-              </div>
-              <Button type="submit" busy={accept.pending} disabled={!source}>
-                Accept
-              </Button>
-              <Button variant="secondary" onClick={() => setDeclining(true)}>
-                Decline…
-              </Button>
-            </form>
-          )}
+        <div className="mt-4 border-t border-slate-200 pt-4">
+          <AnswerInvitation
+            computationId={invitation.computation_id}
+            title={title}
+            datasets={own}
+            onAnswered={onAnswered}
+          />
         </div>
       )}
     </article>

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { AuditTable } from "@/components/AuditTable";
 import { Button } from "@/components/Button";
 import { ChainStatus } from "@/components/ChainStatus";
+import { listedEventsText } from "@/lib/audit";
 import { TextField } from "@/components/Field";
 import { Loading } from "@/components/Loading";
 import { PageHeader } from "@/components/PageHeader";
@@ -50,7 +51,8 @@ export default function AuditPage() {
       ) : (
         report.data && (
           <div className="space-y-4" aria-busy={report.loading}>
-            <ChainStatus chain={report.data.chain} />
+            <ChainStatus chain={report.data.chain} scope={report.data.scope} />
+            <p className="text-sm text-slate-700">{listedEventsText(report.data.events.total, report.data.scope)}</p>
             {report.data.events.items.length === 0 ? (
               <p className="rounded-lg border border-slate-200 bg-white p-6 text-slate-700">No events match these filters.</p>
             ) : (

@@ -8,6 +8,7 @@ import { Pagination } from "@/components/Pagination";
 import { StatusBadge } from "@/components/StatusBadge";
 import { TextLink } from "@/components/TextLink";
 import { formatDateTime, humanize } from "@/lib/format";
+import { analysisLabel } from "@/lib/invitation";
 import { computations } from "@/lib/hdx";
 import { useResource } from "@/lib/hooks";
 import { STAFF } from "@/lib/navigation";
@@ -92,9 +93,9 @@ export default function ComputationsPage() {
                     <tr key={item.id}>
                       <td className="px-4 py-3">
                         <TextLink href={`/computations/view/?id=${encodeURIComponent(item.id)}`}>
-                          {item.title || humanize(item.analysis)}
+                          {item.title || analysisLabel(item.analysis)}
                         </TextLink>
-                        <span className="block text-xs text-slate-600">{humanize(item.analysis)}</span>
+                        <span className="block text-xs text-slate-600">{analysisLabel(item.analysis)}</span>
                       </td>
                       <td className="px-4 py-3">{humanize(item.protocol)}</td>
                       <td className="px-4 py-3">

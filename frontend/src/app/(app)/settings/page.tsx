@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { ErrorAlert } from "@/components/Alert";
 import { Loading } from "@/components/Loading";
 import { PageHeader } from "@/components/PageHeader";
+import { AccountSection } from "@/components/settings/AccountSection";
 import { AgentKeysSection } from "@/components/settings/AgentKeysSection";
 import { ApiKeysSection } from "@/components/settings/ApiKeysSection";
 import { DisclosureSettings } from "@/components/settings/DisclosureSettings";
@@ -25,35 +26,56 @@ function Section({ id, title, children }: { id: string; title: string; children:
   );
 }
 
-export default function SettingsPage() {
-  const { user } = useSession();
+function OrganizationSections({ me }: { me: string }) {
   const org = useResource(organization.mine, "organization");
 
   if (org.loading && !org.data) return <Loading label="Loading your organization…" />;
-  if (org.error || !org.data || !user) return <ErrorAlert error={org.error} />;
+  if (org.error || !org.data) return <ErrorAlert error={org.error} />;
   const current = org.data;
   return (
     <>
+      <p className="text-slate-700">
+        Organization: {current.name} · {humanize(current.type)} · {current.location} · {current.email}
+      </p>
+      <Section id="disclosure-title" title="Disclosure control">
+        <DisclosureSettings key={current.id} current={current} onSaved={org.reload} />
+      </Section>
+      <Section id="members-title" title="People">
+        <MembersSection me={me} />
+      </Section>
+      <Section id="budget-title" title="Differential privacy budget">
+        <PrivacyBudgetSettings />
+      </Section>
+      <Section id="keys-title" title="API keys for party agents">
+        <ApiKeysSection />
+      </Section>
+      <Section id="agent-keys-title" title="Party agent keys">
+        <AgentKeysSection />
+      </Section>
+    </>
+  );
+}
+
+export default function SettingsPage() {
+  const { user } = useSession();
+
+  if (!user) return <Loading label="Restoring your session…" />;
+  const admin = user.role === "org_admin";
+  return (
+    <>
       <PageHeader
-        title="Organization settings"
-        description={`${current.name} · ${humanize(current.type)} · ${current.location} · ${current.email}`}
+        title="Settings"
+        description={
+          admin
+            ? "Your account, and the settings of your organization."
+            : "Your account: profile, password and two-factor sign-in."
+        }
       />
       <div className="space-y-6">
-        <Section id="disclosure-title" title="Disclosure control">
-          <DisclosureSettings key={current.id} current={current} onSaved={org.reload} />
+        <Section id="account-title" title="Account">
+          <AccountSection user={user} />
         </Section>
-        <Section id="members-title" title="People">
-          <MembersSection me={user.id} />
-        </Section>
-        <Section id="budget-title" title="Differential privacy budget">
-          <PrivacyBudgetSettings />
-        </Section>
-        <Section id="keys-title" title="API keys for party agents">
-          <ApiKeysSection />
-        </Section>
-        <Section id="agent-keys-title" title="Party agent keys">
-          <AgentKeysSection />
-        </Section>
+        {admin && <OrganizationSections me={user.id} />}
       </div>
     </>
   );

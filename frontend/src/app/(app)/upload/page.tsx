@@ -13,6 +13,7 @@ import { ValidationReport } from "@/components/ValidationReport";
 import type { ApiError } from "@/lib/api";
 import { datasets } from "@/lib/hdx";
 import { useAction, useResource } from "@/lib/hooks";
+import { uploadBlocker } from "@/lib/upload";
 import type { Dataset, ValidationReport as Report } from "@/lib/types";
 
 /** A refused upload still comes with its validation report, so staff can see which rows to fix. */
@@ -69,6 +70,7 @@ export default function UploadPage() {
 
   const chosen = catalog.data?.find((item) => item.category === category);
   const report = refusedReport(upload.error);
+  const blocker = uploadBlocker(category, file);
   return (
     <>
       <PageHeader
@@ -102,9 +104,19 @@ export default function UploadPage() {
           <TextField label="Name" hint="Shown in the dataset list. The file name is used when left empty." value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
           <TextField label="Description" value={description} onChange={(e) => setDescription(e.target.value)} maxLength={1000} />
           <ErrorAlert error={upload.error} />
-          <Button type="submit" busy={upload.pending} disabled={!category}>
+          <Button
+            type="submit"
+            busy={upload.pending}
+            disabled={blocker !== null}
+            aria-describedby={blocker ? "upload-blocker" : undefined}
+          >
             {upload.pending ? "Uploading and checking…" : "Upload and check"}
           </Button>
+          {blocker && !upload.pending && (
+            <p id="upload-blocker" className="text-sm text-slate-700">
+              {blocker}
+            </p>
+          )}
         </form>
       )}
       {report && (

@@ -15,6 +15,8 @@ import { computations, datasets } from "@/lib/hdx";
 import { useAction, useResource } from "@/lib/hooks";
 import { useSession } from "@/lib/session";
 import type { ProtocolName } from "@/lib/types";
+import { displayUnit } from "@/lib/format";
+import { computationHref } from "@/lib/invitation";
 import {
   ANALYSES,
   COVARIANCE_VARIABLES,
@@ -104,7 +106,7 @@ export default function NewComputationPage() {
     setChecked(problems);
     if (Object.keys(problems).length > 0 || !user?.organization_id) return;
     const created = await create.run(toSpec(values, user.organization_id));
-    if (created) router.push(`/computations/view/?id=${encodeURIComponent(created.id)}`);
+    if (created) router.push(computationHref(created.id, true));
   };
 
   if ((catalog.loading && !catalog.data) || (organizations.loading && !organizations.data)) {
@@ -188,7 +190,7 @@ export default function NewComputationPage() {
               value={values.variable}
               required
               onChange={(event) => chooseVariable(event.target.value)}
-              hint={column ? `${column.label}${column.unit ? ` (${column.unit})` : ""}` : variableHint}
+              hint={column ? `${column.label}${column.unit ? ` (${displayUnit(column.unit)})` : ""}` : variableHint}
               error={errors.variable}
             >
               <option value="" disabled>

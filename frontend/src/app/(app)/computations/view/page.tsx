@@ -4,6 +4,7 @@ import { useSearchParams } from "next/navigation";
 import { Suspense, useState, type ReactNode } from "react";
 import { Alert, ErrorAlert } from "@/components/Alert";
 import { CancelComputation, canCancel } from "@/components/computation/CancelComputation";
+import { AnswerInvitation, useOwnDatasets } from "@/components/computation/AnswerInvitation";
 import { PartiesTable } from "@/components/computation/PartiesTable";
 import { PrivacyPlanSection } from "@/components/computation/PrivacyPlanSection";
 import { Timeline } from "@/components/computation/Timeline";
@@ -15,14 +16,15 @@ import { StatusBadge } from "@/components/StatusBadge";
 import { TextLink } from "@/components/TextLink";
 import { iterationText, maxIterationsOf, privacySummary, variableOf } from "@/lib/describe";
 import { computationIdOf, roundProgress, timelineOf } from "@/lib/events";
-import { formatDateTime, humanize } from "@/lib/format";
+import { formatDateTime } from "@/lib/format";
 import { computations } from "@/lib/hdx";
 import { useResource } from "@/lib/hooks";
+import { SENT_FLAG, analysisLabel, awaitsOwnAnswer, sentNotice } from "@/lib/invitation";
 import type { LiveEvent } from "@/lib/live";
 import { useLiveChannel, useLiveEvents, useLiveRefresh } from "@/lib/liveContext";
 import { useSession } from "@/lib/session";
 import type { Computation, ComputationResult, ComputationStatus, Me } from "@/lib/types";
-import { ANALYSES, PROTOCOLS, isIterative } from "@/lib/wizard";
+import { PROTOCOLS, isIterative } from "@/lib/wizard";
 
 /** How often a computation that can still change is read again while the live connection is down. */
 const POLL_MS = 5000;
@@ -39,7 +41,9 @@ export default function ComputationPage() {
 }
 
 function ComputationFromQuery() {
-  const id = useSearchParams().get("id") ?? "";
+  const query = useSearchParams();
+  const id = query.get("id") ?? "";
+  const justSent = query.get(SENT_FLAG) === "1";
   const { user } = useSession();
   if (!id) {
     return (
@@ -48,11 +52,11 @@ function ComputationFromQuery() {
       </Alert>
     );
   }
-  return user && <LiveComputation key={id} id={id} user={user} />;
+  return user && <LiveComputation key={id} id={id} user={user} justSent={justSent} />;
 }
 
 /** One computation, kept current by its live events, or by polling while the connection is down. */
-function LiveComputation({ id, user }: { id: string; user: Me }) {
+function LiveComputation({ id, user, justSent }: { id: string; user: Me; justSent: boolean }) {
   const computation = useResource(() => computations.status(id), id);
   const { data, reload } = computation;
   const settled = data !== null && SETTLED.includes(data.status);
@@ -80,6 +84,7 @@ function LiveComputation({ id, user }: { id: string; user: Me }) {
       <ComputationView
         computation={data}
         user={user}
+        justSent={justSent}
         live={!settled}
         timeline={timelineOf(data, result?.computation_id === id ? result : null, seen)}
         onChanged={reload}
@@ -102,25 +107,48 @@ function names(parties: { organization_name: string }[]): string {
   return parties.map((party) => party.organization_name).join(", ");
 }
 
+/** The call to answer when the signed-in administrator's own organization has not accepted yet. */
+function OwnAnswer({ computation, onAnswered }: { computation: Computation; onAnswered: (message: string) => void }) {
+  const own = useOwnDatasets(true);
+  const title = computation.title || analysisLabel(computation.analysis);
+  return (
+    <section
+      aria-labelledby="own-answer"
+      className="space-y-3 rounded-lg border border-amber-300 bg-amber-50 p-5"
+    >
+      <h2 id="own-answer" className="font-semibold text-slate-900">
+        Your organization has not accepted yet — accept with one of your datasets
+      </h2>
+      <p className="text-sm text-slate-700">
+        The computation cannot start until your organization answers. Invitations are also listed under{" "}
+        <TextLink href="/approvals/">Approvals</TextLink>.
+      </p>
+      <AnswerInvitation computationId={computation.id} title={title} datasets={own} onAnswered={onAnswered} />
+    </section>
+  );
+}
+
 interface ViewProps {
   computation: Computation;
   user: Me;
+  justSent: boolean;
   live: boolean;
   timeline: ReturnType<typeof timelineOf>;
   onChanged: () => void;
   onResult: (result: ComputationResult) => void;
 }
 
-function ComputationView({ computation, user, live, timeline, onChanged, onResult }: ViewProps) {
+function ComputationView({ computation, user, justSent, live, timeline, onChanged, onResult }: ViewProps) {
   const protocol = PROTOCOLS.find((item) => item.value === computation.protocol);
   const progress = roundProgress(computation);
   const running = computation.status === "running";
   const iteration = iterationText(computation);
   const most = maxIterationsOf(computation.params);
+  const [answered, setAnswered] = useState<string | null>(null);
   return (
     <>
       <PageHeader
-        title={computation.title || humanize(computation.analysis)}
+        title={computation.title || analysisLabel(computation.analysis)}
         description={protocol ? `${protocol.label}: ${protocol.protects}` : undefined}
         actions={
           <>
@@ -150,6 +178,21 @@ function ComputationView({ computation, user, live, timeline, onChanged, onResul
           </div>
           {live && <LiveStatus />}
         </div>
+        {justSent && !answered && computation.status === "pending_approval" && (
+          <Alert tone="success" title="Invitations sent">
+            {sentNotice(computation, user)}
+          </Alert>
+        )}
+        {answered && <Alert tone="success">{answered}</Alert>}
+        {awaitsOwnAnswer(computation, user) && (
+          <OwnAnswer
+            computation={computation}
+            onAnswered={(message) => {
+              setAnswered(message);
+              onChanged();
+            }}
+          />
+        )}
         {computation.failure_reason && (
           <Alert tone="error" title="The computation failed">
             {computation.failure_reason}
@@ -168,7 +211,7 @@ function ComputationView({ computation, user, live, timeline, onChanged, onResul
           </Alert>
         )}
         <dl className="grid grid-cols-2 gap-4 rounded-lg border border-slate-200 bg-white p-5 md:grid-cols-4">
-          <Fact label="Analysis">{ANALYSES.find((item) => item.value === computation.analysis)?.label ?? humanize(computation.analysis)}</Fact>
+          <Fact label="Analysis">{analysisLabel(computation.analysis)}</Fact>
           <Fact label={computation.params.outcome === undefined ? "Variable" : "Model"}>{variableOf(computation.params) ?? "—"}</Fact>
           {isIterative(computation.analysis) && (
             <Fact label="Newton iterations">

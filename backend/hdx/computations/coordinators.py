@@ -27,7 +27,7 @@ import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hdx.analyses import AnalysisError, Result, get_analysis, with_iterations
-from hdx.computations import iterations, lifecycle, relay, repository
+from hdx.computations import iterations, lifecycle, recipient, relay, repository
 from hdx.computations.coordination import register
 from hdx.computations.models import (
     EXCHANGE_INDEX,
@@ -62,7 +62,7 @@ def _hosted(computation: Computation, parties: list[Participant]) -> dict[str, A
     hosted = {p.party_index for p in parties if p.status in _TOOK_PART and p.source is DataSource.vault}
     return {
         "parties": len(hosted),
-        "recipient": computation.protocol.value in {"paillier", "hybrid"}
+        "recipient": computation.protocol in recipient.DECRYPTING
         and _recipient(computation, parties) in hosted,
         "reach_threshold": len(hosted) >= computation.threshold,
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hdx.computations.models import ProtocolName
+from hdx.computations.models import Computation, ProtocolName
 from hdx.computations.schemas import ComputationSpec
 from hdx.exceptions import Unprocessable
 from hdx.organizations.models import Organization
@@ -42,3 +42,15 @@ def check(spec: ComputationSpec, orgs: Sequence[Organization]) -> None:
             f"{protocol.value} the requester's party decrypts the aggregate before any review: use shamir "
             "or secagg",
         )
+
+
+def check_acceptance(computation: Computation, organization: Organization) -> None:
+    """Refuse (422) an acceptance by an organization that reviews outputs (possibly switched on since
+    the invitation) of a computation whose requester's party decrypts the result before any review."""
+    if organization.requires_output_review and computation.protocol in DECRYPTING:
+        message = (
+            f"Your organization reviews every result before release, and with {computation.protocol.value} "
+            "the requester's party decrypts the result before any review: decline it, or ask for shamir or "
+            "secagg"
+        )
+        raise _invalid("computation", message)

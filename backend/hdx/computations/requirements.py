@@ -15,9 +15,6 @@ from hdx.computations.schemas import ComputationSpec
 from hdx.exceptions import Unprocessable
 from hdx.organizations.models import Organization
 
-# The protocols whose result is decrypted by the requester's own party (docs/protocols.md).
-RECIPIENT_PROTOCOLS = frozenset({"paillier", "hybrid"})
-
 
 def check(spec: ComputationSpec, orgs: Sequence[Organization]) -> None:
     """Refuse (422) a computation without differential privacy when a participant requires it."""
@@ -41,20 +38,11 @@ def check(spec: ComputationSpec, orgs: Sequence[Organization]) -> None:
 
 
 def check_acceptance(computation: Computation, organization: Organization) -> None:
-    """Refuse (422) an acceptance that the organization's settings, possibly changed since the
-    invitation, forbid: no differential privacy where it is required, or a protocol whose result
-    recipient would see the result before the organization's output review."""
-    message = None
+    """Refuse (422) an acceptance without differential privacy by an organization that requires it
+    (possibly switched on since the invitation)."""
     if organization.require_differential_privacy and computation.dp_epsilon is None:
         message = (
             "Your organization requires differential privacy on every computation using its data, and "
             "this computation has none: decline it, or ask the requester for one with epsilon"
         )
-    elif organization.requires_output_review and computation.protocol.value in RECIPIENT_PROTOCOLS:
-        message = (
-            f"Your organization reviews every result before release, and with {computation.protocol.value} "
-            "the requester's party decrypts the result before any review: decline it, or ask for shamir or "
-            "secagg"
-        )
-    if message is not None:
         raise Unprocessable(message, detail=[{"field": "computation", "message": message}])

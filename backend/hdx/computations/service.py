@@ -293,6 +293,7 @@ async def accept(
     organization = await organizations_repository.organization(session, organization_id)
     if organization is not None:
         requirements.check_acceptance(computation, organization)
+        recipient.check_acceptance(computation, organization)
     if choice.dataset_id is not None:
         await _check_dataset(session, computation, choice.dataset_id, organization_id)
         party.source, party.dataset_id = DataSource.vault, choice.dataset_id
